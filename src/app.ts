@@ -1,0 +1,59 @@
+// The running application: store, migrations, job queue and the Telegram bot, started in that order
+// and stopped in reverse. Used by src/main.ts and by the end-to-end tests alike.
+import type { RunnerHandle } from "@grammyjs/runner";
+import type { Bot } from "grammy";
+import type { UserFromGetMe } from "grammy/types";
+import type { BotConfig } from "./config.ts";
+import { openDatabase, type Database } from "./db/database.ts";
+import { applyMigrations } from "./db/schema-engine.ts";
+import { startBoss, type PgBoss } from "./jobs/boss.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { createBot } from "./channels/telegram/bot.ts";
+import type { BotContext } from "./channels/telegram/context.ts";
+import { registerTelegramJobs } from "./channels/telegram/jobs.ts";
+import { startPolling } from "./channels/telegram/polling.ts";
+
+export interface App {
+  db: Database;
+  boss: PgBoss;
+  bot: Bot<BotContext>;
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+export interface AppOptions {
+  logger?: Logger;
+  /** An already opened database (tests share one between app restarts). */
+  db?: Database;
+  botInfo?: UserFromGetMe;
+}
+
+export async function startApp(config: BotConfig, options: AppOptions = {}): Promise<App> {
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+  const db = options.db ?? (await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR }));
+  const applied = await applyMigrations(db.adapterFactory);
+  logger.info({ engine: db.engine, applied }, "database ready");
+
+  const boss = await startBoss(db, (err) => logger.error({ err }, "job queue error"));
+  const deps = { prisma: db.prisma, boss, logger, config };
+  const bot = createBot(deps, { token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT, botInfo: options.botInfo });
+  await registerTelegramJobs(boss, { api: bot.api, prisma: db.prisma, logger });
+  const runner: RunnerHandle = await startPolling(bot);
+  logger.info({ bot: bot.botInfo.username }, "bot started");
+
+  let stopping: Promise<void> | undefined;
+  return {
+    db,
+    boss,
+    bot,
+    logger,
+    stop: () =>
+      (stopping ??= (async () => {
+        // Finish the updates in hand, then the jobs in hand, then close the store.
+        if (runner.isRunning()) await runner.stop();
+        await boss.stop({ graceful: true, wait: true, timeout: 8_000 });
+        if (!options.db) await db.close();
+        logger.info("stopped");
+      })()),
+  };
+}

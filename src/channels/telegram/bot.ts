@@ -1,0 +1,83 @@
+// Assembles the Telegram bot: one Composer per feature, in the order they must see updates.
+import { autoRetry } from "@grammyjs/auto-retry";
+import { conversations, createConversation } from "@grammyjs/conversations";
+import { sequentialize } from "@grammyjs/runner";
+import { PrismaAdapter } from "@grammyjs/storage-prisma";
+import { Bot, type Context, type MiddlewareFn } from "grammy";
+import type { UserFromGetMe } from "grammy/types";
+import { tFor } from "../../i18n/i18n.ts";
+import { markUnreachable } from "../../people/people.ts";
+import type { BotContext, Deps, InnerContext } from "./context.ts";
+import { createDecisionFeature, createRejectConversation, REJECT_CONVERSATION } from "./decision/feature.ts";
+import { startFeature } from "./features/start.ts";
+import { statusFeature } from "./features/status.ts";
+import { unhandledFeature } from "./features/unhandled.ts";
+import { createJoinConversation, JOIN_CONVERSATION } from "./join/conversation.ts";
+import { personMiddleware } from "./person-middleware.ts";
+
+/**
+ * Bump when a conversation's code changes in a way that changes the order of its waits or external
+ * calls: stored conversations of the old shape are then dropped instead of replayed wrongly.
+ */
+export const CONVERSATION_VERSION = 1;
+
+export interface TelegramOptions {
+  token: string;
+  apiRoot: string;
+  botInfo?: UserFromGetMe;
+}
+
+const retryPolicy = () => autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30 });
+
+export function createBot(deps: Deps, options: TelegramOptions): Bot<BotContext> {
+  const bot = new Bot<BotContext>(options.token, { client: { apiRoot: options.apiRoot }, botInfo: options.botInfo });
+  bot.api.config.use(retryPolicy());
+
+  // Updates of one chat run one at a time (two quick messages cannot race through the form);
+  // different chats run in parallel.
+  bot.use(sequentialize((ctx: Context) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
+
+  const guarded = bot.errorBoundary(async (error) => {
+    deps.logger.error({ err: error.error, updateId: error.ctx.update.update_id }, "update failed");
+    const t = error.ctx.t ?? tFor("vi");
+    if (error.ctx.chat?.type === "private") await error.ctx.reply(t("error")).catch(() => undefined);
+  });
+
+  guarded.use(personMiddleware(deps));
+  guarded.on("my_chat_member", async (ctx) => {
+    if (ctx.myChatMember.new_chat_member.status === "kicked") {
+      await markUnreachable(deps.prisma, { channel: "TELEGRAM", externalId: String(ctx.from.id) });
+    }
+  });
+
+  // Transformers on bot.api do not reach inside conversations; install the retry policy there too.
+  const retryInside: MiddlewareFn<InnerContext> = (ctx, next) => {
+    ctx.api.config.use(retryPolicy());
+    return next();
+  };
+  guarded.use(
+    conversations<BotContext, InnerContext>({
+      storage: {
+        type: "key",
+        version: CONVERSATION_VERSION,
+        prefix: "conv:",
+        adapter: new PrismaAdapter(deps.prisma.conversationState),
+      },
+      plugins: [retryInside],
+    }),
+  );
+  // Before the conversations themselves, so /cancel works from the middle of any form.
+  guarded.command("cancel", async (ctx) => {
+    const active = Object.keys(await ctx.conversation.active()).length > 0;
+    await ctx.conversation.exitAll();
+    await ctx.reply(ctx.t(active ? "cancelled" : "nothing_to_cancel"), { reply_markup: { remove_keyboard: true } });
+  });
+  guarded.use(createConversation(createJoinConversation(deps), JOIN_CONVERSATION));
+  guarded.use(createConversation(createRejectConversation(deps), REJECT_CONVERSATION));
+
+  guarded.use(startFeature);
+  guarded.use(statusFeature);
+  guarded.use(createDecisionFeature(deps));
+  guarded.use(unhandledFeature);
+  return bot;
+}

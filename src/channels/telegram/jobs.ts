@@ -1,0 +1,13 @@
+// Background jobs that talk to Telegram, worked by pg-boss (at least once, from any bot instance).
+import type { Api } from "grammy";
+import type { PrismaClient } from "../../db/database.ts";
+import type { PgBoss } from "../../jobs/boss.ts";
+import type { Logger } from "../../logger.ts";
+import { NOTIFY_DECIDERS, notifyDeciders } from "./decision/notify-deciders.ts";
+
+export async function registerTelegramJobs(boss: PgBoss, deps: { api: Api; prisma: PrismaClient; logger: Logger }) {
+  await boss.createQueue(NOTIFY_DECIDERS);
+  await boss.work<{ applicationId: string }>(NOTIFY_DECIDERS, { pollingIntervalSeconds: 0.5 }, async (jobs) => {
+    for (const job of jobs) await notifyDeciders(deps, job.data.applicationId);
+  });
+}

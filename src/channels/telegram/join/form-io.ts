@@ -1,0 +1,126 @@
+// Asking one question in a conversation and insisting, politely, until the answer is valid.
+// Whatever arrives instead (a sticker, a photo, a command, a button from an older message, forged
+// button data) gets a specific reply and the question again; nothing crashes and nothing is lost.
+import type { Conversation } from "@grammyjs/conversations";
+import { InlineKeyboard, Keyboard } from "grammy";
+import type { InlineKeyboardMarkup, ReplyKeyboardMarkup } from "grammy/types";
+import type { T } from "../../../i18n/i18n.ts";
+import type { BotContext, InnerContext } from "../context.ts";
+
+export type Parsed<V> = { ok: true; value: V } | { ok: false; error: { key: string; params?: Record<string, unknown> } };
+
+export interface Choice<V extends string> {
+  value: V;
+  label: string;
+}
+
+/** Button data is "f<prompt number>:<value>", so a button from an earlier question is recognisably stale. */
+const CALLBACK = /^f(\d+):(.{1,56})$/;
+const MAX_ECHO = 64;
+
+export class FormIO {
+  /** Counts prompts; deterministic across replays because the conversation code is. */
+  private promptNo = 0;
+
+  constructor(
+    readonly conversation: Conversation<BotContext, InnerContext>,
+    public ctx: InnerContext,
+    public t: T,
+  ) {}
+
+  async say(text: string, other?: Parameters<InnerContext["reply"]>[1]): Promise<void> {
+    await this.ctx.reply(text, other);
+  }
+
+  /** Asks for free text and returns the parsed value. */
+  async text<V>(
+    question: string,
+    parse: (raw: string) => Parsed<V>,
+    options: { keyboard?: ReplyKeyboardMarkup; contact?: (phone: string, ownContact: boolean) => Parsed<V> } = {},
+  ): Promise<V> {
+    this.promptNo++;
+    const markup = options.keyboard ?? { remove_keyboard: true as const };
+    await this.ctx.reply(question, { reply_markup: markup });
+    for (;;) {
+      const ctx = await this.next();
+      const msg = ctx.message;
+      let problem: string;
+      if (msg?.contact && options.contact) {
+        const result = options.contact(msg.contact.phone_number, msg.contact.user_id === ctx.from?.id);
+        if (result.ok) return result.value;
+        problem = this.t(result.error.key, result.error.params);
+      } else if (msg?.text !== undefined && !msg.text.startsWith("/")) {
+        const result = parse(msg.text);
+        if (result.ok) return result.value;
+        problem = this.t(result.error.key, result.error.params);
+      } else if (msg?.text?.startsWith("/")) {
+        problem = this.t("form.command_in_form");
+      } else if (ctx.callbackQuery) {
+        await this.answerStrayButton(ctx);
+        problem = this.t("form.type_answer");
+      } else {
+        problem = this.t("form.text_expected");
+      }
+      await ctx.reply(`${problem}\n\n${question}`, { reply_markup: markup });
+    }
+  }
+
+  /** Asks to pick one of the buttons; a typed label or number is accepted too (as on Zalo). */
+  async choice<V extends string>(question: string, rows: Choice<V>[][]): Promise<V> {
+    const no = ++this.promptNo;
+    const keyboard = InlineKeyboard.from(
+      rows.map((row) => row.map((c) => InlineKeyboard.text(c.label, `f${no}:${c.value}`))),
+    );
+    const options = rows.flat();
+    const sent = await this.ctx.reply(question, { reply_markup: keyboard });
+    for (;;) {
+      const ctx = await this.next();
+      const data = ctx.callbackQuery?.data;
+      if (data !== undefined) {
+        const match = CALLBACK.exec(data);
+        const picked = match && Number(match[1]) === no ? options.find((c) => c.value === match[2]) : undefined;
+        if (picked && ctx.callbackQuery?.message?.message_id === sent.message_id) {
+          await ctx.answerCallbackQuery();
+          await this.closeButtons(ctx, sent.message_id, question, picked.label);
+          return picked.value;
+        }
+        await this.answerStrayButton(ctx);
+        continue;
+      }
+      const typed = ctx.message?.text?.trim();
+      if (typed !== undefined && !typed.startsWith("/")) {
+        const n = Number(typed);
+        const picked =
+          (Number.isInteger(n) && n >= 1 ? options[n - 1] : undefined) ??
+          options.find((c) => c.label.toLocaleLowerCase("vi") === typed.toLocaleLowerCase("vi"));
+        if (picked) return picked.value;
+      }
+      const problem = typed?.startsWith("/") ? this.t("form.command_in_form") : this.t("form.choose_button");
+      await ctx.reply(`${problem}\n\n${question}`, { reply_markup: keyboard });
+    }
+  }
+
+  /** A one-button reply keyboard, e.g. "share my phone number". */
+  static contactKeyboard(label: string): ReplyKeyboardMarkup {
+    return new Keyboard().requestContact(label).resized().oneTime();
+  }
+
+  private async next(): Promise<InnerContext> {
+    this.ctx = await this.conversation.wait();
+    return this.ctx;
+  }
+
+  /** Buttons of an answered question are replaced by the answer, so they cannot be pressed again. */
+  private async closeButtons(ctx: InnerContext, messageId: number, question: string, answer: string) {
+    const chatId = ctx.chat?.id;
+    if (chatId === undefined) return;
+    const shown = answer.length > MAX_ECHO ? `${answer.slice(0, MAX_ECHO)}…` : answer;
+    await ctx.api
+      .editMessageText(chatId, messageId, `${question}\n\n→ ${shown}`, { reply_markup: new InlineKeyboard() as InlineKeyboardMarkup })
+      .catch(() => undefined);
+  }
+
+  private async answerStrayButton(ctx: InnerContext) {
+    await ctx.answerCallbackQuery({ text: this.t("form.stale_button") }).catch(() => undefined);
+  }
+}

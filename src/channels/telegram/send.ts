@@ -1,0 +1,46 @@
+// Sending to a person who is not the one we are replying to (a chair, an applicant). A person who
+// blocked the bot is marked unreachable instead of failing the whole action.
+import { GrammyError, type Api } from "grammy";
+import type { PrismaClient } from "../../db/database.ts";
+import { isLang, type Lang } from "../../i18n/i18n.ts";
+import type { Logger } from "../../logger.ts";
+import { markUnreachable } from "../../people/people.ts";
+
+export interface Recipient {
+  personId: string;
+  chatId: string;
+  externalId: string;
+  lang: Lang;
+}
+
+export async function recipientOf(prisma: PrismaClient, personId: string): Promise<Recipient | null> {
+  const identity = await prisma.chatIdentity.findFirst({
+    where: { personId, channel: "TELEGRAM", person: { unreachableAt: null } },
+    select: { chatId: true, externalId: true, person: { select: { language: true } } },
+  });
+  if (!identity) return null;
+  const lang = isLang(identity.person.language) ? identity.person.language : "vi";
+  return { personId, chatId: identity.chatId, externalId: identity.externalId, lang };
+}
+
+/** 403 from Telegram: blocked by the user, or the account is gone. Retrying cannot help. */
+export function isUnreachableError(error: unknown): boolean {
+  return error instanceof GrammyError && error.error_code === 403;
+}
+
+export async function sendToRecipient(
+  deps: { api: Api; prisma: PrismaClient; logger: Logger },
+  recipient: Recipient,
+  text: string,
+  other?: Parameters<Api["sendMessage"]>[2],
+): Promise<boolean> {
+  try {
+    await deps.api.sendMessage(recipient.chatId, text, other);
+    return true;
+  } catch (error) {
+    if (!isUnreachableError(error)) throw error;
+    deps.logger.info({ personId: recipient.personId }, "recipient unreachable; marked");
+    await markUnreachable(deps.prisma, { channel: "TELEGRAM", externalId: recipient.externalId });
+    return false;
+  }
+}

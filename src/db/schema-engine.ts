@@ -1,0 +1,127 @@
+// Prisma's schema engine compiled to WebAssembly. The Prisma CLI needs a native engine that it
+// downloads on first use; this loads the engine from npm instead, so the bot migrates its database
+// on any machine. Not a documented Prisma interface: pinned to the engine that matches prisma 7.10
+// (see package.json), and checked by test/db/migrations.test.ts.
+import { readFile, readdir } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
+import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import type { MigrationList, SchemaEngine } from "@prisma/schema-engine-wasm";
+
+const projectRoot = fileURLToPath(new URL("../..", import.meta.url));
+export const schemaPath = join(projectRoot, "prisma", "schema.prisma");
+export const migrationsDir = join(projectRoot, "prisma", "migrations");
+
+type EngineModule = typeof import("@prisma/schema-engine-wasm");
+type WasmExports = Record<string, unknown>;
+// @types/node for Node 20 does not declare the WebAssembly global (it comes with the DOM library).
+const { WebAssembly } = globalThis as unknown as {
+  WebAssembly: { instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: WasmExports } }> };
+};
+let engineModule: Promise<EngineModule> | undefined;
+
+/** Node 20 cannot import a .wasm file as a module, so the bindings are wired by hand. */
+async function loadEngineModule(): Promise<EngineModule> {
+  const require = createRequire(import.meta.url);
+  const bgPath = require.resolve("@prisma/schema-engine-wasm/schema_engine_bg");
+  const bindings = (await import(bgPath)) as EngineModule & {
+    __wbg_set_wasm(exports: WasmExports): void;
+  };
+  const bytes = await readFile(join(dirname(bgPath), "schema_engine_bg.wasm"));
+  const { instance } = await WebAssembly.instantiate(bytes, { "./schema_engine_bg.js": bindings as never });
+  bindings.__wbg_set_wasm(instance.exports);
+  (instance.exports.__wbindgen_start as () => void)();
+  return bindings;
+}
+
+/**
+ * Runs `work` with a schema engine. Connections the engine opened are disposed afterwards: the
+ * engine does not release them itself, and a held connection keeps Prisma's migration advisory
+ * lock, which would stall the next migration on PostgreSQL.
+ */
+async function withSchemaEngine<R>(
+  adapterFactory: SqlMigrationAwareDriverAdapterFactory,
+  work: (engine: SchemaEngine) => Promise<R>,
+): Promise<R> {
+  engineModule ??= loadEngineModule();
+  const { SchemaEngine } = await engineModule;
+  const schema = await readFile(schemaPath, "utf8");
+  const opened: SqlDriverAdapter[] = [];
+  const tracking: SqlMigrationAwareDriverAdapterFactory = {
+    provider: adapterFactory.provider,
+    adapterName: adapterFactory.adapterName,
+    connect: async () => remember(await adapterFactory.connect()),
+    connectToShadowDb: async () => remember(await adapterFactory.connectToShadowDb()),
+  };
+  function remember(adapter: SqlDriverAdapter) {
+    opened.push(adapter);
+    return adapter;
+  }
+  // The engine calls the factory's methods unbound; the wrapper binds them.
+  const engine = await SchemaEngine.new(
+    { datamodels: [[schemaPath, schema]] },
+    () => {},
+    bindMigrationAwareSqlAdapterFactory(tracking),
+  );
+  try {
+    return await work(engine);
+  } finally {
+    engine.free();
+    await Promise.allSettled(opened.map((adapter) => adapter.dispose()));
+  }
+}
+
+export async function readMigrationList(): Promise<MigrationList> {
+  const entries = await readdir(migrationsDir, { withFileTypes: true }).catch(() => []);
+  const dirs = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const lockPath = join(migrationsDir, "migration_lock.toml");
+  return {
+    baseDir: migrationsDir,
+    lockfile: { path: lockPath, content: await readFile(lockPath, "utf8").catch(() => null) },
+    shadowDbInitScript: "",
+    migrationDirectories: await Promise.all(
+      dirs.map(async (dir) => ({
+        path: dir,
+        migrationFile: {
+          path: "migration.sql",
+          content: await readFile(join(migrationsDir, dir, "migration.sql"), "utf8").then(
+            (sql) => ({ tag: "ok" as const, value: sql }),
+            (error: Error) => ({ tag: "error" as const, value: error.message }),
+          ),
+        },
+      })),
+    ),
+  };
+}
+
+const noFilters = { externalTables: [], externalEnums: [] };
+
+/** Applies pending migrations and records them in _prisma_migrations, as `prisma migrate deploy` does. */
+export async function applyMigrations(adapterFactory: SqlMigrationAwareDriverAdapterFactory): Promise<string[]> {
+  const migrationsList = await readMigrationList();
+  return withSchemaEngine(adapterFactory, async (engine) => {
+    const out = await engine.applyMigrations({ migrationsList, filters: noFilters });
+    return out.appliedMigrationNames;
+  });
+}
+
+/** SQL that would bring the committed migrations up to schema.prisma; empty when they agree. */
+export async function pendingSchemaChanges(adapterFactory: SqlMigrationAwareDriverAdapterFactory): Promise<string> {
+  const migrations = await readMigrationList();
+  const schema = await readFile(schemaPath, "utf8");
+  return withSchemaEngine(adapterFactory, async (engine) => {
+    const from = migrations.migrationDirectories.length > 0
+      ? { tag: "migrations" as const, ...migrations }
+      : { tag: "empty" as const };
+    const result = await engine.diff({
+      from,
+      to: { tag: "schemaDatamodel", files: [{ path: schemaPath, content: schema }] },
+      script: true,
+      exitCode: null,
+      filters: noFilters,
+    });
+    return (result.stdout ?? "").trim();
+  });
+}

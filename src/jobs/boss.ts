@@ -1,0 +1,30 @@
+// pg-boss over the bot's own database: on PostgreSQL it opens its own pool, so several bot instances
+// share one queue; on PGlite, which has a single connection, it runs its SQL through that connection.
+import type { PGlite } from "@electric-sql/pglite";
+import PgBoss from "pg-boss";
+import type { Database } from "../db/database.ts";
+
+export type { PgBoss };
+
+/** pg-boss sends parameterless multi-statement scripts (its own migrations) and parameterised queries. */
+function pgliteExecutor(pglite: PGlite) {
+  return {
+    async executeSql(text: string, values: unknown[] = []) {
+      if (values.length === 0) {
+        const results = await pglite.exec(text);
+        return { rows: results.at(-1)?.rows ?? [] };
+      }
+      const result = await pglite.query(text, values);
+      return { rows: result.rows };
+    },
+  };
+}
+
+export async function startBoss(db: Database, onError: (error: Error) => void): Promise<PgBoss> {
+  const boss = db.pglite
+    ? new PgBoss({ db: pgliteExecutor(db.pglite), max: 1 })
+    : new PgBoss({ connectionString: db.connectionString, max: 4, application_name: "congdoan-bot" });
+  boss.on("error", onError);
+  await boss.start();
+  return boss;
+}

@@ -1,0 +1,234 @@
+// Applying to join and deciding on applications. Knows nothing of chat platforms: the channels collect
+// the answers and show the results; every rule about who may apply, and who decides, is here.
+import type { Application, Channel, Nationality, Prisma, Sex } from "../generated/prisma/client.ts";
+import type { PrismaClient } from "../db/database.ts";
+import { writeAudit } from "../audit/audit.ts";
+import { authorize } from "../policy/policy.ts";
+import { ancestorIds, findUnit, isGrassroots } from "../organisation/units.ts";
+import { CONSENT_VERSIONS, type GivenConsent } from "./consent.ts";
+import { dateToCalendarDay } from "./application-fields.ts";
+import { ageOn, checkEligibility } from "./eligibility.ts";
+import { vietnamDay } from "../shared/time.ts";
+
+export type Workplace =
+  | { kind: "listed"; unitId: string }
+  /** No grassroots union yet: the upper-level union (commune, ward, park…) decides. */
+  | { kind: "unlisted"; employer: string; address: string; upperUnitId: string };
+
+export interface ApplicationDraft {
+  fullName: string;
+  birthDate: Date;
+  sex: Sex;
+  /** E.164 */
+  phone: string;
+  nationality: Nationality;
+  longContract?: boolean;
+  workplace: Workplace;
+  jobPosition: string;
+  ethnicity?: string;
+}
+
+/** Where a person stands: what /status shows, and why a second application is refused. */
+export type Standing =
+  | { kind: "none" }
+  | { kind: "pending"; ref: number; createdAt: Date; unitName: string }
+  | { kind: "member"; number: number; unitName: string; joinedAt: Date; fullName: string }
+  | { kind: "rejected"; ref: number; reason: string | null; decidedAt: Date | null };
+
+export async function standingOf(
+  prisma: Prisma.TransactionClient | PrismaClient,
+  who: { personId: string; phone?: string },
+): Promise<Standing> {
+  const anyOf = [{ personId: who.personId }, ...(who.phone ? [{ phone: who.phone }] : [])];
+  const member = await prisma.member.findFirst({
+    where: { OR: anyOf },
+    select: { number: true, joinedAt: true, fullName: true, unit: { select: { name: true } } },
+  });
+  if (member) {
+    return { kind: "member", number: member.number, unitName: member.unit.name, joinedAt: member.joinedAt, fullName: member.fullName };
+  }
+  const pending = await prisma.application.findFirst({
+    where: { status: "PENDING", OR: anyOf },
+    select: { ref: true, createdAt: true, routedUnit: { select: { name: true } }, unit: { select: { name: true } } },
+  });
+  if (pending) {
+    return { kind: "pending", ref: pending.ref, createdAt: pending.createdAt, unitName: (pending.unit ?? pending.routedUnit).name };
+  }
+  const rejected = await prisma.application.findFirst({
+    where: { personId: who.personId, status: "REJECTED" },
+    orderBy: { decidedAt: "desc" },
+    select: { ref: true, rejectReason: true, decidedAt: true },
+  });
+  if (rejected) return { kind: "rejected", ref: rejected.ref, reason: rejected.rejectReason, decidedAt: rejected.decidedAt };
+  return { kind: "none" };
+}
+
+export type SubmitResult =
+  | { ok: true; applicationId: string; ref: number }
+  | { ok: false; reason: "already"; standing: Standing }
+  | { ok: false; reason: "ineligible"; detail: string }
+  | { ok: false; reason: "unit_unavailable" };
+
+/**
+ * Files an application with its consents in one transaction. Advisory locks on the person and the
+ * phone make "one person, one application" hold even when two submissions race.
+ */
+export async function submitApplication(
+  prisma: PrismaClient,
+  input: {
+    personId: string;
+    channel: Channel;
+    draft: ApplicationDraft;
+    consent: GivenConsent;
+    ethnicityConsent?: GivenConsent;
+    source?: string;
+    now?: Date;
+  },
+): Promise<SubmitResult> {
+  const { draft } = input;
+  const eligibility = checkEligibility({
+    nationality: draft.nationality,
+    longContract: draft.longContract,
+    age: ageOn(dateToCalendarDay(draft.birthDate), vietnamDay(input.now ?? new Date())),
+  });
+  if (!eligibility.eligible) return { ok: false, reason: "ineligible", detail: eligibility.reason };
+
+  return prisma.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`apply:person:${input.personId}`}))`;
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`apply:phone:${draft.phone}`}))`;
+    const standing = await standingOf(tx, { personId: input.personId, phone: draft.phone });
+    if (standing.kind === "pending" || standing.kind === "member") return { ok: false, reason: "already", standing };
+
+    const unitId = draft.workplace.kind === "listed" ? draft.workplace.unitId : draft.workplace.upperUnitId;
+    const unit = await tx.unit.findUnique({ where: { id: unitId }, select: { type: true, closedAt: true } });
+    if (!unit || unit.closedAt || (draft.workplace.kind === "listed") !== isGrassroots(unit)) {
+      return { ok: false, reason: "unit_unavailable" };
+    }
+
+    const consent = await tx.consent.create({
+      data: { personId: input.personId, ...input.consent, textVersion: CONSENT_VERSIONS[input.consent.purpose] },
+    });
+    const ethnicityConsent =
+      input.ethnicityConsent && draft.ethnicity
+        ? await tx.consent.create({
+            data: {
+              personId: input.personId,
+              ...input.ethnicityConsent,
+              textVersion: CONSENT_VERSIONS[input.ethnicityConsent.purpose],
+            },
+          })
+        : null;
+    const application = await tx.application.create({
+      data: {
+        personId: input.personId,
+        channel: input.channel,
+        unitId: draft.workplace.kind === "listed" ? draft.workplace.unitId : null,
+        unlistedEmployer: draft.workplace.kind === "unlisted" ? draft.workplace.employer : null,
+        unlistedAddress: draft.workplace.kind === "unlisted" ? draft.workplace.address : null,
+        routedUnitId: unitId,
+        fullName: draft.fullName,
+        birthDate: draft.birthDate,
+        sex: draft.sex,
+        phone: draft.phone,
+        nationality: draft.nationality,
+        longContract: draft.nationality === "FOREIGN" ? (draft.longContract ?? false) : null,
+        jobPosition: draft.jobPosition,
+        // Sensitive data is kept only with its own consent.
+        ethnicity: ethnicityConsent ? draft.ethnicity : null,
+        source: input.source ?? null,
+        consentId: consent.id,
+        ethnicityConsentId: ethnicityConsent?.id ?? null,
+      },
+      select: { id: true, ref: true },
+    });
+    return { ok: true, applicationId: application.id, ref: application.ref };
+  });
+}
+
+/**
+ * Who decides an application: the chairs of its grassroots union; otherwise the officers of the
+ * nearest unit above that has any; otherwise the admins.
+ */
+export async function decidersOf(prisma: PrismaClient, application: Pick<Application, "routedUnitId">): Promise<string[]> {
+  const routed = await findUnit(prisma, application.routedUnitId);
+  if (routed && isGrassroots(routed)) {
+    const chairs = await prisma.roleGrant.findMany({ where: { role: "CHAIR", unitId: routed.id }, select: { personId: true } });
+    if (chairs.length) return chairs.map((c) => c.personId);
+  }
+  for (const unitId of await ancestorIds(prisma, application.routedUnitId)) {
+    const officers = await prisma.roleGrant.findMany({ where: { role: "OFFICER", unitId }, select: { personId: true } });
+    if (officers.length) return officers.map((o) => o.personId);
+  }
+  const admins = await prisma.roleGrant.findMany({ where: { role: "ADMIN" }, select: { personId: true } });
+  return admins.map((a) => a.personId);
+}
+
+export type Decision = { kind: "approve" } | { kind: "reject"; reason: string };
+
+export type DecideResult =
+  | { ok: true; applicationId: string; personId: string; memberNumber?: number }
+  | { ok: false; reason: "not_found" | "forbidden" }
+  | { ok: false; reason: "already_decided"; status: Application["status"]; decidedById: string | null };
+
+/**
+ * Approves or rejects a pending application. Checked against the policy, done at most once (the
+ * status is compare-and-set inside the transaction), and written to the audit log with the member
+ * record it creates.
+ */
+export async function decideApplication(
+  prisma: PrismaClient,
+  input: { applicationId: string; actorId: string; decision: Decision },
+): Promise<DecideResult> {
+  const application = await prisma.application.findUnique({
+    where: { id: input.applicationId },
+    select: { id: true, routedUnitId: true, personId: true },
+  });
+  if (!application) return { ok: false, reason: "not_found" };
+  if (!(await authorize(prisma, input.actorId, "application.decide", application.routedUnitId))) {
+    return { ok: false, reason: "forbidden" };
+  }
+  const approve = input.decision.kind === "approve";
+  return prisma.$transaction(async (tx) => {
+    const decidedAt = new Date();
+    const changed = await tx.application.updateMany({
+      where: { id: application.id, status: "PENDING" },
+      data: {
+        status: approve ? "APPROVED" : "REJECTED",
+        decidedById: input.actorId,
+        decidedAt,
+        rejectReason: input.decision.kind === "reject" ? input.decision.reason : null,
+      },
+    });
+    if (changed.count === 0) {
+      const current = await tx.application.findUniqueOrThrow({
+        where: { id: application.id },
+        select: { status: true, decidedById: true },
+      });
+      return { ok: false, reason: "already_decided", status: current.status, decidedById: current.decidedById };
+    }
+    const full = await tx.application.findUniqueOrThrow({ where: { id: application.id } });
+    const member = approve
+      ? await tx.member.create({
+          data: {
+            personId: full.personId,
+            unitId: full.unitId ?? full.routedUnitId,
+            applicationId: full.id,
+            fullName: full.fullName,
+            phone: full.phone,
+            joinedAt: decidedAt,
+          },
+          select: { id: true, number: true },
+        })
+      : null;
+    await writeAudit(tx, {
+      actorId: input.actorId,
+      action: approve ? "application.approve" : "application.reject",
+      unitId: full.routedUnitId,
+      targetType: "Application",
+      targetId: full.id,
+      before: { status: "PENDING" },
+      after: approve ? { status: "APPROVED", memberId: member?.id ?? null } : { status: "REJECTED" },
+    });
+    return { ok: true, applicationId: full.id, personId: full.personId, memberNumber: member?.number };
+  });
+}
