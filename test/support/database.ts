@@ -1,0 +1,56 @@
+// A fresh, migrated database for one test file, on the engine of the current test project.
+import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { inject } from "vitest";
+import { PrismaClient } from "../../src/generated/prisma/client.ts";
+import { openDatabase, type Database } from "../../src/db/database.ts";
+import { adminUrl, databaseUrl } from "./pg-urls.ts";
+
+export const ENGINE: "postgres" | "pglite" = process.env.TEST_DB_ENGINE === "postgres" ? "postgres" : "pglite";
+
+export interface TestDatabase extends Database {
+  /** postgres:// URL for PostgreSQL; undefined for PGlite. */
+  url?: string;
+  /** Closes and removes the database. */
+  destroy(): Promise<void>;
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const template = inject("dbTemplate");
+  if (ENGINE === "postgres") {
+    const name = `cd_test_${randomBytes(6).toString("hex")}`;
+    await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+    const url = databaseUrl(name);
+    const db = await openDatabase({ url, dataDir: "" });
+    return {
+      ...db,
+      url,
+      async destroy() {
+        await db.close();
+        await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      },
+    };
+  }
+  const dump = await readFile(template);
+  const pglite = await PGlite.create({ loadDataDir: new Blob([dump]) });
+  const adapterFactory = new PrismaPGlite(pglite);
+  const prisma = new PrismaClient({ adapter: adapterFactory });
+  const close = async () => {
+    await prisma.$disconnect();
+    if (!pglite.closed) await pglite.close();
+  };
+  return { prisma, engine: "pglite", adapterFactory, pglite, close, destroy: close };
+}
+
+async function adminQuery(sql: string) {
+  const client = new pg.Client({ connectionString: adminUrl() });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
