@@ -20,7 +20,15 @@ type WasmExports = Record<string, unknown>;
 const { WebAssembly } = globalThis as unknown as {
   WebAssembly: { instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: WasmExports } }> };
 };
-let engineModule: Promise<EngineModule> | undefined;
+/**
+ * The bindings module is a process-wide singleton (Node caches it), and wiring a second WebAssembly
+ * instance into it would pull memory from under the first. Kept on globalThis so that even two copies
+ * of this file (test runners load one per project) share one instance and one queue.
+ */
+const shared = ((globalThis as Record<symbol, unknown>)[Symbol.for("congdoan.schema-engine")] ??= {
+  module: undefined as Promise<EngineModule> | undefined,
+  queue: Promise.resolve() as Promise<unknown>,
+}) as { module: Promise<EngineModule> | undefined; queue: Promise<unknown> };
 
 /** Node 20 cannot import a .wasm file as a module, so the bindings are wired by hand. */
 async function loadEngineModule(): Promise<EngineModule> {
@@ -45,8 +53,18 @@ async function withSchemaEngine<R>(
   adapterFactory: SqlMigrationAwareDriverAdapterFactory,
   work: (engine: SchemaEngine) => Promise<R>,
 ): Promise<R> {
-  engineModule ??= loadEngineModule();
-  const { SchemaEngine } = await engineModule;
+  // One engine at a time: two engines interleaving in the one WebAssembly instance corrupt its memory.
+  const turn = shared.queue.then(() => runSchemaEngine(adapterFactory, work));
+  shared.queue = turn.catch(() => undefined);
+  return turn;
+}
+
+async function runSchemaEngine<R>(
+  adapterFactory: SqlMigrationAwareDriverAdapterFactory,
+  work: (engine: SchemaEngine) => Promise<R>,
+): Promise<R> {
+  shared.module ??= loadEngineModule();
+  const { SchemaEngine } = await shared.module;
   const schema = await readFile(schemaPath, "utf8");
   const opened: SqlDriverAdapter[] = [];
   const tracking: SqlMigrationAwareDriverAdapterFactory = {

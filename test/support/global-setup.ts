@@ -21,7 +21,8 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject) {
-  if (process.env.TEST_DB_ENGINE === "postgres") {
+  // Project env reaches the test workers, not this process: tell the engines apart by project name.
+  if (project.name === "postgres") {
     const name = `cd_template_${process.pid}`;
     const admin = new pg.Client({ connectionString: adminUrl() });
     await admin.connect();
