@@ -25,7 +25,7 @@ const RULES: Record<Action, Partial<Record<Role, Scope>>> = {
 };
 
 export function can(roles: RoleScope[], action: Action, target: UnitTarget): boolean {
-  const rule = RULES[action];
+  const rule = Object.hasOwn(RULES, action) ? RULES[action] : undefined;
   if (!rule) return false;
   return roles.some((grant) => {
     if (grant.role === "ADMIN") return true;

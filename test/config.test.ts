@@ -1,0 +1,60 @@
+// Configuration is read once and validated; a bad value stops the bot with one clear line per problem.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config.ts";
+import { tFor } from "../src/i18n/i18n.ts";
+
+const run = promisify(execFile);
+const TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijk";
+
+function problems(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env, { requireBotToken: true });
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+}
+
+describe("configuration", () => {
+  it("has working defaults: Telegram's API, the embedded database in ./data", () => {
+    const config = loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN }, { requireBotToken: true });
+    expect(config.TELEGRAM_API_ROOT).toBe("https://api.telegram.org");
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.DATA_DIR).toBe("./data");
+    expect(config.LOG_LEVEL).toBe("info");
+  });
+
+  it("explains how to get a token when there is none", () => {
+    expect(problems({})).toEqual([tFor("vi")("config.missing_token", { ns: "cli" })]);
+    expect(problems({ OPERATOR_LANGUAGE: "en", TELEGRAM_BOT_TOKEN: "" })[0]).toContain("@BotFather");
+  });
+
+  it("reports every bad value, one line each, naming the variable", () => {
+    const lines = problems({
+      TELEGRAM_BOT_TOKEN: "not-a-token",
+      TELEGRAM_API_ROOT: "ftp://example",
+      DATABASE_URL: "mysql://x",
+      LOG_LEVEL: "loud",
+      OPERATOR_LANGUAGE: "en",
+    });
+    expect(lines).toHaveLength(4);
+    for (const name of ["TELEGRAM_BOT_TOKEN", "TELEGRAM_API_ROOT", "DATABASE_URL", "LOG_LEVEL"]) {
+      expect(lines.some((l) => l.startsWith(`${name}:`))).toBe(true);
+    }
+    expect(lines.join("\n")).not.toContain("not-a-token");
+  });
+
+  it("`npm start` without a token exits with the explanation, not a stack trace", async () => {
+    const result = await run(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      env: { PATH: process.env.PATH, OPERATOR_LANGUAGE: "en" },
+    }).then(
+      () => ({ code: 0, stderr: "" }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe(tFor("en")("config.missing_token", { ns: "cli" }));
+  });
+});

@@ -1,0 +1,11 @@
+// The committed migrations build exactly the schema in prisma/schema.prisma. Diffed on an in-memory
+// database, so it needs no server and runs once.
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { expect, it } from "vitest";
+import { pendingSchemaChanges } from "../src/db/schema-engine.ts";
+
+it("schema.prisma and prisma/migrations agree (after changing the schema: npm run db:migration -- <name>)", async () => {
+  const drift = await pendingSchemaChanges(new PrismaPGlite(new PGlite()));
+  expect(drift.replace(/^-- This is an empty migration\.\s*/, "")).toBe("");
+});
