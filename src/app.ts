@@ -12,6 +12,7 @@ import { createBot } from "./channels/telegram/bot.ts";
 import type { BotContext } from "./channels/telegram/context.ts";
 import { registerTelegramJobs } from "./channels/telegram/jobs.ts";
 import { startPolling } from "./channels/telegram/polling.ts";
+import { publishCommands } from "./channels/telegram/commands.ts";
 
 export interface App {
   db: Database;
@@ -39,6 +40,7 @@ export async function startApp(config: BotConfig, options: AppOptions = {}): Pro
   const bot = createBot(deps, { token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT, botInfo: options.botInfo });
   await registerTelegramJobs(boss, { api: bot.api, prisma: db.prisma, logger });
   const runner: RunnerHandle = await startPolling(bot);
+  await publishCommands(bot.api).catch((err: unknown) => logger.warn({ err }, "could not publish the command menu"));
   logger.info({ bot: bot.botInfo.username }, "bot started");
 
   let stopping: Promise<void> | undefined;

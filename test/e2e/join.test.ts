@@ -105,3 +105,17 @@ describe("joining the union", () => {
     expect(application.longContract).toBe(true);
   });
 });
+
+describe("the command menu", () => {
+  it("is published in Vietnamese by default and in English for English speakers", async () => {
+    const h = await startHarness();
+    try {
+      const vi = h.fake.commandsFor(undefined, undefined).map((c) => c.command);
+      expect(vi).toEqual(["start", "status", "language", "cancel", "help"]);
+      expect(h.fake.commandsFor(undefined, undefined)[0]?.description).toBe(tFor("vi")("commands.start"));
+      expect(h.fake.commandsFor(undefined, "en")[0]?.description).toBe(tFor("en")("commands.start"));
+    } finally {
+      await h.close();
+    }
+  });
+});
