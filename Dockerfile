@@ -55,7 +55,9 @@ COPY --from=check /tmp/typecheck-passed /tmp/typecheck-passed
 # mounted on it inherits that owner. The application files stay root-owned and read-only to it.
 RUN mkdir -p /app/data && chown node:node /app/data
 VOLUME ["/app/data"]
-ENV DATA_DIR=/app/data
+# No npm update notice on `docker compose run --rm bot npm run cli -- ...` (npm is in the base image).
+ENV DATA_DIR=/app/data \
+    NPM_CONFIG_UPDATE_NOTIFIER=false
 USER node
 
 # The bot applies its pending database migrations itself at start (WebAssembly schema engine), then

@@ -3,34 +3,37 @@
 //   npm run db:migration -- <name>   write prisma/migrations/<timestamp>_<name>/migration.sql from schema.prisma
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { loadConfig } from "../config.ts";
-import { openDatabase } from "./database.ts";
-import { applyMigrations, migrationsDir, pendingSchemaChanges } from "./schema-engine.ts";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPGlite } from "pglite-prisma-adapter";
+import { loadConfig } from "../config.ts";
+import { operatorLang, tFor } from "../i18n/i18n.ts";
+import { openDatabase } from "./database.ts";
+import { applyMigrations, migrationsDir, pendingSchemaChanges } from "./schema-engine.ts";
 
 const [command, name] = process.argv.slice(2);
+const t = tFor(operatorLang());
+const say = (key: string, params?: Record<string, unknown>) => console.log(t(key, { ns: "cli", ...params }));
 
 if (command === "migrate") {
   const config = loadConfig(process.env, { requireBotToken: false });
   const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
   const applied = await applyMigrations(db.adapterFactory);
-  console.log(applied.length ? `Applied: ${applied.join(", ")}` : "Database is up to date.");
+  say(applied.length ? "db.applied" : "db.up_to_date", { names: applied.join(", ") });
   await db.close();
 } else if (command === "migration" && name && /^[a-z0-9_]+$/.test(name)) {
   // Diffed on a throw-away in-memory database: no server needed.
   const sql = await pendingSchemaChanges(new PrismaPGlite(new PGlite()));
   if (!sql || /^-- This is an empty migration/.test(sql)) {
-    console.log("schema.prisma and prisma/migrations agree; nothing to write.");
+    say("db.no_changes");
   } else {
     const stamp = new Date().toISOString().replace(/\D/g, "").slice(0, 14);
     const dir = join(migrationsDir, `${stamp}_${name}`);
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, "migration.sql"), `${sql}\n`);
     await writeFile(join(migrationsDir, "migration_lock.toml"), 'provider = "postgresql"\n');
-    console.log(`Wrote ${dir}/migration.sql`);
+    say("db.wrote", { path: join(dir, "migration.sql") });
   }
 } else {
-  console.error("usage: npm run db:migrate | npm run db:migration -- <name_in_snake_case>");
+  say("db.usage");
   process.exit(2);
 }

@@ -196,7 +196,7 @@ function findKeyUses(program: ts.Program, fileNames: readonly string[], index: K
       if (ts.isStringLiteralLike(node) && !ts.isImportDeclaration(node.parent) && !ts.isExportDeclaration(node.parent)) {
         const parsed = splitNs(node.text, index);
         const isKey =
-          parsed && (call || (!(node.text in NOT_KEYS) && (parsed.ns !== undefined || (parsed.key.includes(".") && isKnownPrefix(parsed.key, index)))));
+          parsed && (call || (!Object.hasOwn(NOT_KEYS, node.text) && (parsed.ns !== undefined || (parsed.key.includes(".") && isKnownPrefix(parsed.key, index)))));
         if (parsed && isKey) {
           const p = paramCalls.get(node);
           uses.push({

@@ -235,11 +235,6 @@ describe("locale files", () => {
   it("no value exceeds Telegram's 4096-character message limit", () => {
     expect(LANGUAGES.flatMap((lang) => namespaces.flatMap((ns) => tooLong(flat(lang, ns), 4096).map((p) => `${lang}/${ns}: ${p}`)))).toEqual([]);
   });
-
-  const zaloKeys = LANGUAGES.flatMap((lang) => namespaces.flatMap((ns) => Object.keys(flat(lang, ns)).filter((k) => k.startsWith("zalo."))));
-  it.skipIf(zaloKeys.length === 0)("no zalo.* value exceeds 2000 characters (Zalo's message limit)", () => {
-    expect(LANGUAGES.flatMap((lang) => namespaces.flatMap((ns) => tooLong(flat(lang, ns), 2000, "zalo.").map((p) => `${lang}/${ns}: ${p}`)))).toEqual([]);
-  });
 });
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -3,11 +3,15 @@ import type { Api } from "grammy";
 import type { PrismaClient } from "../../db/database.ts";
 import type { PgBoss } from "../../jobs/boss.ts";
 import type { Logger } from "../../logger.ts";
+import { NOTIFY_APPLICANT, notifyApplicant } from "./decision/notify-applicant.ts";
 import { NOTIFY_DECIDERS, notifyDeciders } from "./decision/notify-deciders.ts";
 
 export async function registerTelegramJobs(boss: PgBoss, deps: { api: Api; prisma: PrismaClient; logger: Logger }) {
-  await boss.createQueue(NOTIFY_DECIDERS);
-  await boss.work<{ applicationId: string }>(NOTIFY_DECIDERS, { pollingIntervalSeconds: 0.5 }, async (jobs) => {
-    for (const job of jobs) await notifyDeciders(deps, job.data.applicationId);
-  });
+  const handlers = { [NOTIFY_DECIDERS]: notifyDeciders, [NOTIFY_APPLICANT]: notifyApplicant };
+  for (const [queue, handle] of Object.entries(handlers)) {
+    await boss.createQueue(queue);
+    await boss.work<{ applicationId: string }>(queue, { pollingIntervalSeconds: 0.5 }, async (jobs) => {
+      for (const job of jobs) await handle(deps, job.data.applicationId);
+    });
+  }
 }

@@ -4,13 +4,12 @@
 import type { Conversation } from "@grammyjs/conversations";
 import { Composer, InlineKeyboard } from "grammy";
 import { tFor, type T } from "../../../i18n/i18n.ts";
-import { decideApplication, standingOf, type DecideResult, type Decision } from "../../../membership/applications.ts";
+import { decideApplication, type DecideResult, type Decision } from "../../../membership/applications.ts";
 import { authorize } from "../../../policy/policy.ts";
 import { formatVietnamDate } from "../../../shared/time.ts";
 import type { BotContext, Deps, InnerContext } from "../context.ts";
-import { memberCard } from "../features/status.ts";
 import { FormIO } from "../join/form-io.ts";
-import { recipientOf, sendToRecipient } from "../send.ts";
+import { NOTIFY_APPLICANT } from "./notify-applicant.ts";
 
 export const REJECT_CONVERSATION = "reject-application";
 const DECISION_DATA = /^dec:([ar]):([a-z0-9]{20,32})$/;
@@ -20,21 +19,6 @@ function reasonParser(raw: string) {
   if (reason.length < 3) return { ok: false as const, error: { key: "decision.reason_too_short" } };
   if (reason.length > 300) return { ok: false as const, error: { key: "decision.reason_too_long", params: { max: 300 } } };
   return { ok: true as const, value: reason };
-}
-
-/** Tells the applicant, in their language, and the decider what happened. */
-async function announce(deps: Deps, api: BotContext["api"], result: Extract<DecideResult, { ok: true }>, decision: Decision) {
-  const recipient = await recipientOf(deps.prisma, result.personId);
-  if (!recipient) return;
-  const t = tFor(recipient.lang);
-  let text: string;
-  if (decision.kind === "approve") {
-    const standing = await standingOf(deps.prisma, { personId: result.personId });
-    text = `${t("decision.approved_applicant")}\n\n${standing.kind === "member" ? memberCard(standing, t) : ""}`;
-  } else {
-    text = t("decision.rejected_applicant", { reason: decision.reason });
-  }
-  await sendToRecipient({ api, prisma: deps.prisma, logger: deps.logger }, recipient, text.trim());
 }
 
 function refusalText(result: Exclude<DecideResult, { ok: true }>, t: T): string {
@@ -60,10 +44,7 @@ export function createRejectConversation(deps: Deps) {
       return;
     }
     await io.say(io.t("decision.rejected_done", { reason }));
-    const decision: Decision = { kind: "reject", reason };
-    // Telling the applicant reads the database, so it runs once, outside the replayed code, through the
-    // outside context's Api (an Api call on the conversation's own context would desync the replay).
-    await conversation.external((outer) => announce(deps, outer.api, result, decision));
+    await conversation.external(() => deps.boss.send(NOTIFY_APPLICANT, { applicationId }));
   };
 }
 
@@ -110,7 +91,7 @@ export function createDecisionFeature(deps: Deps) {
       const stamp = ctx.t("decision.approved_stamp", { date: formatVietnamDate(new Date()) });
       await ctx.editMessageText(`${original.text}\n\n${stamp}`, { reply_markup: new InlineKeyboard() }).catch(() => undefined);
     }
-    await announce(deps, ctx.api, result, decision);
+    await deps.boss.send(NOTIFY_APPLICANT, { applicationId });
   });
 
   return feature;

@@ -16,6 +16,7 @@ export interface Choice<V extends string> {
 
 /** Button data is "f<prompt number>:<value>", so a button from an earlier question is recognisably stale. */
 const CALLBACK = /^f(\d+):(.{1,56})$/;
+const FORM_BUTTON = /^f\d+:/;
 const MAX_ECHO = 64;
 
 export class FormIO {
@@ -105,9 +106,16 @@ export class FormIO {
     return new Keyboard().requestContact(label).resized().oneTime();
   }
 
+  /**
+   * The next update for this form. Buttons that are not form buttons (a chair's Approve on another
+   * application, a language switch) are passed on to the rest of the bot instead of being swallowed.
+   */
   private async next(): Promise<InnerContext> {
-    this.ctx = await this.conversation.wait();
-    return this.ctx;
+    const ctx = await this.conversation.wait();
+    const data = ctx.callbackQuery?.data;
+    if (data !== undefined && !FORM_BUTTON.test(data)) await this.conversation.skip({ next: true });
+    this.ctx = ctx;
+    return ctx;
   }
 
   /** Buttons of an answered question are replaced by the answer, so they cannot be pressed again. */
