@@ -52,3 +52,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: { requireBotToken: b
   }
   return parsed.data;
 }
+
+/** For entry points: the configuration, or the problems printed one per line and exit code 1. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv, options: { requireBotToken: true }): BotConfig;
+export function loadConfigOrExit(env: NodeJS.ProcessEnv, options: { requireBotToken: false }): Config;
+export function loadConfigOrExit(env: NodeJS.ProcessEnv, options: { requireBotToken: boolean }): Config {
+  try {
+    return options.requireBotToken ? loadConfig(env, { requireBotToken: true }) : loadConfig(env, { requireBotToken: false });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const problem of error.problems) console.error(problem);
+    process.exit(1);
+  }
+}

@@ -1,7 +1,7 @@
 // The operator CLI: `npm run cli -- <command>`. Works on the same store as the bot (DATABASE_URL, or
 // the embedded database in DATA_DIR), and migrates it first, so it can be the very first command run.
 import { parseArgs } from "node:util";
-import { ConfigError, loadConfig } from "../config.ts";
+import { loadConfigOrExit } from "../config.ts";
 import { openDatabase, type PrismaClient } from "../db/database.ts";
 import { applyMigrations } from "../db/schema-engine.ts";
 import { operatorLang, tFor } from "../i18n/i18n.ts";
@@ -76,14 +76,7 @@ async function main(): Promise<number> {
     say("cli.usage");
     return name && name !== "help" ? 2 : 0;
   }
-  let config;
-  try {
-    config = loadConfig(process.env, { requireBotToken: false });
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    for (const problem of error.problems) console.error(problem);
-    return 1;
-  }
+  const config = loadConfigOrExit(process.env, { requireBotToken: false });
   const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
   try {
     await applyMigrations(db.adapterFactory);

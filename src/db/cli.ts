@@ -5,7 +5,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPGlite } from "pglite-prisma-adapter";
-import { loadConfig } from "../config.ts";
+import { loadConfigOrExit } from "../config.ts";
 import { operatorLang, tFor } from "../i18n/i18n.ts";
 import { openDatabase } from "./database.ts";
 import { applyMigrations, migrationsDir, pendingSchemaChanges } from "./schema-engine.ts";
@@ -15,7 +15,7 @@ const t = tFor(operatorLang());
 const say = (key: string, params?: Record<string, unknown>) => console.log(t(key, { ns: "cli", ...params }));
 
 if (command === "migrate") {
-  const config = loadConfig(process.env, { requireBotToken: false });
+  const config = loadConfigOrExit(process.env, { requireBotToken: false });
   const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
   const applied = await applyMigrations(db.adapterFactory);
   say(applied.length ? "db.applied" : "db.up_to_date", { names: applied.join(", ") });

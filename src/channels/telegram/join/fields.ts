@@ -76,16 +76,21 @@ function asParsed<V>(schema: Parameters<typeof parseField>[0]) {
   return (raw: string) => parseField(schema, raw) as Parsed<V>;
 }
 
-const fullName: FormField = {
-  id: "fullName",
-  applies: always,
-  answered: (d) => d.fullName !== undefined,
-  async ask({ io, t }, d) {
-    d.fullName = await io.text(t("join.fields.fullName.ask"), asParsed<string>(fullNameSchema));
-    return "ok";
-  },
-  show: (d) => d.fullName ?? "",
-};
+/** A question answered by typing one line of text. */
+function textField(id: "fullName" | "jobPosition", schema: Parameters<typeof parseField>[0]): FormField {
+  return {
+    id,
+    applies: always,
+    answered: (d) => d[id] !== undefined,
+    async ask({ io, t }, d) {
+      d[id] = await io.text(t(`join.fields.${id}.ask`), asParsed<string>(schema));
+      return "ok";
+    },
+    show: (d) => d[id] ?? "",
+  };
+}
+
+const fullName = textField("fullName", fullNameSchema);
 
 const birthDate: FormField = {
   id: "birthDate",
@@ -256,16 +261,7 @@ const workplace: FormField = {
         : "",
 };
 
-const jobPosition: FormField = {
-  id: "jobPosition",
-  applies: always,
-  answered: (d) => d.jobPosition !== undefined,
-  async ask({ io, t }, d) {
-    d.jobPosition = await io.text(t("join.fields.jobPosition.ask"), asParsed<string>(jobPositionSchema));
-    return "ok";
-  },
-  show: (d) => d.jobPosition ?? "",
-};
+const jobPosition = textField("jobPosition", jobPositionSchema);
 
 /** Ethnicity is sensitive data (Decree 356/2025): asked only after its own consent, and skippable. */
 const ethnicity: FormField = {
