@@ -33,6 +33,9 @@ await instance.init({
   supportedLngs: [...LANGUAGES],
   ns: namespaces,
   defaultNS: "bot",
+  // Each feature may keep its texts in a file of its own (locales/<lng>/<feature>.json); keys are
+  // looked up there too, so callers need not name the namespace.
+  fallbackNS: namespaces.filter((ns) => ns !== "bot"),
   interpolation: { escapeValue: false },
   returnNull: false,
 });

@@ -8,6 +8,7 @@ import { ancestorIds, findUnit, isGrassroots } from "../organisation/units.ts";
 import { CONSENT_VERSIONS, type GivenConsent } from "./consent.ts";
 import { dateToCalendarDay } from "./application-fields.ts";
 import { ageOn, checkEligibility } from "./eligibility.ts";
+import { toSearchText } from "../shared/text.ts";
 import { vietnamDay } from "../shared/time.ts";
 
 export type Workplace =
@@ -146,13 +147,16 @@ export async function submitApplication(
 }
 
 /**
- * Who decides an application: the chairs of its grassroots union; otherwise the officers of the
+ * Who decides an application: the chairs (and deputies) of its grassroots union; otherwise the officers of the
  * nearest unit above that has any; otherwise the admins.
  */
 export async function decidersOf(prisma: PrismaClient, application: Pick<Application, "routedUnitId">): Promise<string[]> {
   const routed = await findUnit(prisma, application.routedUnitId);
   if (routed && isGrassroots(routed)) {
-    const chairs = await prisma.roleGrant.findMany({ where: { role: "CHAIR", unitId: routed.id }, select: { personId: true } });
+    const chairs = await prisma.roleGrant.findMany({
+      where: { role: { in: ["CHAIR", "DEPUTY_CHAIR"] }, unitId: routed.id },
+      select: { personId: true },
+    });
     if (chairs.length) return chairs.map((c) => c.personId);
   }
   for (const unitId of await ancestorIds(prisma, application.routedUnitId)) {
@@ -214,7 +218,10 @@ export async function decideApplication(
             unitId: full.unitId ?? full.routedUnitId,
             applicationId: full.id,
             fullName: full.fullName,
+            searchName: toSearchText(full.fullName),
             phone: full.phone,
+            birthDate: full.birthDate,
+            sex: full.sex,
             joinedAt: decidedAt,
           },
           select: { id: true, number: true },

@@ -19,8 +19,8 @@ type Scope = "own-unit" | "subtree" | "everywhere";
 
 /** For each action, the roles allowed and how far their scope reaches. ADMIN is implicit everywhere. */
 const RULES: Record<Action, Partial<Record<Role, Scope>>> = {
-  "application.decide": { CHAIR: "own-unit", OFFICER: "subtree" },
-  "application.view": { CHAIR: "own-unit", OFFICER: "subtree" },
+  "application.decide": { CHAIR: "own-unit", DEPUTY_CHAIR: "own-unit", OFFICER: "subtree" },
+  "application.view": { CHAIR: "own-unit", DEPUTY_CHAIR: "own-unit", OFFICER: "subtree" },
   "role.grant": { OFFICER: "subtree" },
 };
 
