@@ -12,7 +12,7 @@ import { createBot } from "./channels/telegram/bot.ts";
 import type { BotContext } from "./channels/telegram/context.ts";
 import { registerTelegramJobs } from "./channels/telegram/jobs.ts";
 import { startPolling } from "./channels/telegram/polling.ts";
-import { publishCommands } from "./channels/telegram/commands.ts";
+import { publishCommands, refreshRoleMenus } from "./channels/telegram/commands.ts";
 
 export interface App {
   db: Database;
@@ -41,6 +41,11 @@ export async function startApp(config: BotConfig, options: AppOptions = {}): Pro
   await registerTelegramJobs(boss, { api: bot.api, prisma: db.prisma, logger });
   const runner: RunnerHandle = await startPolling(bot);
   await publishCommands(bot.api).catch((err: unknown) => logger.warn({ err }, "could not publish the command menu"));
+  // Role holders' own menus, in the background and paced; stopped with the app.
+  const menus = new AbortController();
+  const menusDone = refreshRoleMenus({ api: bot.api, prisma: db.prisma, logger }, { signal: menus.signal }).catch((err: unknown) =>
+    logger.warn({ err }, "could not refresh the role menus"),
+  );
   logger.info({ bot: bot.botInfo.username }, "bot started");
 
   let stopping: Promise<void> | undefined;
@@ -53,6 +58,8 @@ export async function startApp(config: BotConfig, options: AppOptions = {}): Pro
       (stopping ??= (async () => {
         // Finish the updates in hand, then the jobs in hand, then close the store.
         if (runner.isRunning()) await runner.stop();
+        menus.abort();
+        await menusDone;
         await boss.stop({ graceful: true, wait: true, timeout: 8_000 });
         if (!options.db) await db.close();
         logger.info("stopped");

@@ -37,6 +37,9 @@ it("loads the demo data, lists units with codes, and grants roles", async () => 
   // A chair belongs to a grassroots union; unknown units and bad ids are refused with a reason.
   const notGrassroots = await cli("grant", "--telegram", "777", "--role", "chair", "--unit", "LC-DK");
   expect(notGrassroots).toEqual({ code: 1, out: `${t("cli.chair_needs_grassroots", { ns: "cli", code: "LC-DK" })}\n` });
+  // So does a deputy chair (phó chủ tịch CĐCS).
+  expect((await cli("grant", "--telegram", "778", "--role", "deputy", "--unit", "LC-DK")).code).toBe(1);
+  expect((await cli("grant", "--telegram", "778", "--role", "deputy", "--unit", "LC-DK-CSLC")).code).toBe(0);
   expect((await cli("grant", "--telegram", "777", "--role", "officer", "--unit", "NOPE")).code).toBe(1);
   expect((await cli("grant", "--telegram", "abc", "--role", "admin")).code).toBe(2);
-}, 180_000); // seven processes, each opening an on-disk embedded database
+}, 240_000); // nine processes, each opening an on-disk embedded database

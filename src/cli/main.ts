@@ -9,15 +9,19 @@ import { LAI_CHAU_DEMO } from "../organisation/demo/lai-chau.ts";
 import { grantRole } from "../organisation/roles.ts";
 import { findUnitByCode, listUnits, upsertUnits } from "../organisation/units.ts";
 import { findOrCreatePerson } from "../people/people.ts";
+import { memberCommands } from "./members.ts";
+import { unitCommands } from "./units.ts";
 
 const t = tFor(operatorLang());
 const say = (key: string, params?: Record<string, unknown>) => console.log(t(key, { ns: "cli", ...params }));
 
 type Command = (prisma: PrismaClient, args: string[]) => Promise<number>;
 
-const ROLES = { admin: "ADMIN", officer: "OFFICER", chair: "CHAIR" } as const;
+const ROLES = { admin: "ADMIN", officer: "OFFICER", chair: "CHAIR", deputy: "DEPUTY_CHAIR" } as const;
 
 const commands: Record<string, Command> = {
+  ...unitCommands,
+  ...memberCommands,
   async "load-demo"(prisma) {
     const count = await upsertUnits(prisma, LAI_CHAU_DEMO);
     say("cli.demo_loaded", { count });
@@ -51,7 +55,7 @@ const commands: Record<string, Command> = {
         say("cli.unit_not_found", { code: values.unit ?? "" });
         return 1;
       }
-      if (role === "CHAIR" && !["GRASSROOTS", "FREELANCE_GRASSROOTS"].includes(unit.type)) {
+      if ((role === "CHAIR" || role === "DEPUTY_CHAIR") && !["GRASSROOTS", "FREELANCE_GRASSROOTS"].includes(unit.type)) {
         say("cli.chair_needs_grassroots", { code: unit.code });
         return 1;
       }

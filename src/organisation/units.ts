@@ -55,6 +55,18 @@ export async function ancestorIds(prisma: PrismaClient, unitId: string): Promise
   return rows.map((r) => r.id);
 }
 
+/** The unit and every unit under it, at any depth (closed ones included). */
+export async function subtreeIds(prisma: PrismaClient, unitId: string): Promise<string[]> {
+  const rows = await prisma.$queryRaw<{ id: string }[]>`
+    WITH RECURSIVE down AS (
+      SELECT id, 0 AS depth FROM "Unit" WHERE id = ${unitId}
+      UNION ALL
+      SELECT u.id, down.depth + 1 FROM "Unit" u JOIN down ON u."parentId" = down.id WHERE down.depth < 32
+    )
+    SELECT id FROM down`;
+  return rows.map((r) => r.id);
+}
+
 /** A province federation to route to when an applicant does not know their upper-level union. */
 export async function defaultUpperUnit(prisma: PrismaClient): Promise<UnitSummary | null> {
   return prisma.unit.findFirst({

@@ -4,10 +4,12 @@
 import type { Role } from "../generated/prisma/client.ts";
 import type { PrismaClient } from "../db/database.ts";
 import { writeAudit } from "../audit/audit.ts";
-import { ancestorIds } from "../organisation/units.ts";
+import { ancestorIds, subtreeIds } from "../organisation/units.ts";
 import { rolesOf, type RoleScope } from "../organisation/roles.ts";
 
-export type Action = "application.decide" | "application.view" | "role.grant";
+export type Action = "application.decide" | "application.view" | "role.grant" | "invite.create" | "invite.revoke"
+  | "member.list" | "member.leave" | "member.import" | "audit.read" | "poster.create"
+  | "unit.import" | "unit.export";
 
 /** Where an action applies: a unit, with its ancestors (nearest first, the unit itself included). */
 export interface UnitTarget {
@@ -22,14 +24,33 @@ const RULES: Record<Action, Partial<Record<Role, Scope>>> = {
   "application.decide": { CHAIR: "own-unit", DEPUTY_CHAIR: "own-unit", OFFICER: "subtree" },
   "application.view": { CHAIR: "own-unit", DEPUTY_CHAIR: "own-unit", OFFICER: "subtree" },
   "role.grant": { OFFICER: "subtree" },
+  // Invite links that make someone chair, deputy chair or officer of a unit (src/organisation/invites.ts).
+  "invite.create": { OFFICER: "subtree" },
+  "invite.revoke": { OFFICER: "subtree" },
+  // Member records of a grassroots union (src/membership/members.ts, member-import.ts).
+  "member.list": { CHAIR: "own-unit", DEPUTY_CHAIR: "own-unit", OFFICER: "subtree" },
+  "member.leave": { CHAIR: "own-unit", DEPUTY_CHAIR: "own-unit", OFFICER: "subtree" },
+  "member.import": { CHAIR: "own-unit", DEPUTY_CHAIR: "own-unit", OFFICER: "subtree" },
+  // Reading and exporting the audit log (/audit, /audit_export): admins only.
+  "audit.read": {},
+  // Join posters (QR code and A4 PDF) of a grassroots union (src/organisation/posters.ts).
+  "poster.create": { CHAIR: "own-unit", DEPUTY_CHAIR: "own-unit", OFFICER: "subtree" },
+  // Importing and exporting units from spreadsheets (src/organisation/unit-import.ts): every unit touched, and its parent.
+  "unit.import": { OFFICER: "subtree" },
+  "unit.export": { OFFICER: "subtree" },
 };
+
+/** A deputy chair (phó chủ tịch CĐCS) acts like the chair of their union wherever a rule does not name them. */
+function scopeOf(rule: Partial<Record<Role, Scope>>, role: Role): Scope | undefined {
+  return rule[role] ?? (role === "DEPUTY_CHAIR" ? rule.CHAIR : undefined);
+}
 
 export function can(roles: RoleScope[], action: Action, target: UnitTarget): boolean {
   const rule = Object.hasOwn(RULES, action) ? RULES[action] : undefined;
   if (!rule) return false;
   return roles.some((grant) => {
     if (grant.role === "ADMIN") return true;
-    const scope = rule[grant.role];
+    const scope = scopeOf(rule, grant.role);
     if (!scope || !grant.unitId) return false;
     if (scope === "everywhere") return true;
     if (scope === "own-unit") return grant.unitId === target.unitId;
@@ -41,20 +62,44 @@ export async function unitTarget(prisma: PrismaClient, unitId: string): Promise<
   return { unitId, ancestors: await ancestorIds(prisma, unitId) };
 }
 
+/** The target of an action that is about no unit in particular: only ADMIN and "everywhere" scopes reach it. */
+const NO_UNIT: UnitTarget = { unitId: "", ancestors: [] };
+
 /**
- * Checks `action` for a person against a unit. A refusal is written to the audit log: repeated
- * refusals are how forged buttons and probing show up.
+ * Checks `action` for a person against a unit (null: an action on no unit in particular). A refusal is
+ * written to the audit log: repeated refusals are how forged buttons and probing show up.
  */
 export async function authorize(
   prisma: PrismaClient,
   personId: string,
   action: Action,
-  unitId: string,
+  unitId: string | null,
 ): Promise<boolean> {
-  const [roles, target] = await Promise.all([rolesOf(prisma, personId), unitTarget(prisma, unitId)]);
+  const [roles, target] = await Promise.all([rolesOf(prisma, personId), unitId ? unitTarget(prisma, unitId) : NO_UNIT]);
   const allowed = can(roles, action, target);
   if (!allowed) {
     await writeAudit(prisma, { actorId: personId, action: `denied:${action}`, unitId });
   }
   return allowed;
+}
+
+/**
+ * The units on which a person may do `action`: "everywhere" for admins, otherwise the ids of the units
+ * their grants reach (whole subtrees for subtree scopes). For narrowing searches and lists; acting on
+ * one of them still goes through `authorize`.
+ */
+export async function unitsWhere(prisma: PrismaClient, personId: string, action: Action): Promise<"everywhere" | string[]> {
+  const rule = Object.hasOwn(RULES, action) ? RULES[action] : undefined;
+  if (!rule) return [];
+  const roles = await rolesOf(prisma, personId);
+  if (roles.some((grant) => grant.role === "ADMIN")) return "everywhere";
+  const ids = new Set<string>();
+  for (const grant of roles) {
+    const scope = scopeOf(rule, grant.role);
+    if (!scope || !grant.unitId) continue;
+    if (scope === "everywhere") return "everywhere";
+    if (scope === "own-unit") ids.add(grant.unitId);
+    else for (const id of await subtreeIds(prisma, grant.unitId)) ids.add(id);
+  }
+  return [...ids];
 }

@@ -27,3 +27,22 @@ export function formatCalendarDate(date: Date): string {
   const m = String(date.getUTCMonth() + 1).padStart(2, "0");
   return `${d}/${m}/${date.getUTCFullYear()}`;
 }
+
+const timeParts = new Intl.DateTimeFormat("en-GB", {
+  timeZone: TIME_ZONE,
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hourCycle: "h23",
+});
+
+/** HH:mm:ss of an instant, in Vietnam time. */
+export function formatVietnamTime(at: Date | number): string {
+  const parts = Object.fromEntries(timeParts.formatToParts(at).map((p) => [p.type, p.value]));
+  return `${parts.hour}:${parts.minute}:${parts.second}`;
+}
+
+/** dd/mm/yyyy HH:mm:ss of an instant, in Vietnam time. */
+export function formatVietnamDateTime(at: Date | number): string {
+  return `${formatVietnamDate(at)} ${formatVietnamTime(at)}`;
+}

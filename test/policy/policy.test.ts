@@ -29,7 +29,9 @@ const ROLES = {
 } satisfies Record<string, RoleScope[]>;
 type Who = keyof typeof ROLES;
 
-const ACTIONS = ["application.decide", "application.view", "role.grant"] as const satisfies readonly Action[];
+const ACTIONS = ["application.decide", "application.view", "role.grant", "invite.create", "invite.revoke",
+  "member.list", "member.leave", "member.import", "audit.read", "poster.create",
+  "unit.import", "unit.export"] as const satisfies readonly Action[];
 // Compile-time check (npm run typecheck): a new Action must be added to ACTIONS and to EXPECTED.
 type Unlisted = Exclude<Action, (typeof ACTIONS)[number]>;
 const everyActionListed: [Unlisted] extends [never] ? true : false = true;
@@ -40,6 +42,12 @@ const N = false;
 type Row = [own: boolean, subtree: boolean, outside: boolean, above: boolean];
 
 const EXPECTED: Record<Action, Record<Who, Row>> = {
+  "audit.read": {
+    ADMIN: [Y, Y, Y, Y],
+    OFFICER: [N, N, N, N],
+    CHAIR: [N, N, N, N],
+    none: [N, N, N, N],
+  },
   "application.decide": {
     ADMIN: [Y, Y, Y, Y],
     OFFICER: [Y, Y, N, N],
@@ -53,6 +61,54 @@ const EXPECTED: Record<Action, Record<Who, Row>> = {
     none: [N, N, N, N],
   },
   "role.grant": {
+    ADMIN: [Y, Y, Y, Y],
+    OFFICER: [Y, Y, N, N],
+    CHAIR: [N, N, N, N],
+    none: [N, N, N, N],
+  },
+  "invite.create": {
+    ADMIN: [Y, Y, Y, Y],
+    OFFICER: [Y, Y, N, N],
+    CHAIR: [N, N, N, N],
+    none: [N, N, N, N],
+  },
+  "invite.revoke": {
+    ADMIN: [Y, Y, Y, Y],
+    OFFICER: [Y, Y, N, N],
+    CHAIR: [N, N, N, N],
+    none: [N, N, N, N],
+  },
+  "member.list": {
+    ADMIN: [Y, Y, Y, Y],
+    OFFICER: [Y, Y, N, N],
+    CHAIR: [Y, N, N, N],
+    none: [N, N, N, N],
+  },
+  "member.leave": {
+    ADMIN: [Y, Y, Y, Y],
+    OFFICER: [Y, Y, N, N],
+    CHAIR: [Y, N, N, N],
+    none: [N, N, N, N],
+  },
+  "member.import": {
+    ADMIN: [Y, Y, Y, Y],
+    OFFICER: [Y, Y, N, N],
+    CHAIR: [Y, N, N, N],
+    none: [N, N, N, N],
+  },
+  "poster.create": {
+    ADMIN: [Y, Y, Y, Y],
+    OFFICER: [Y, Y, N, N],
+    CHAIR: [Y, N, N, N],
+    none: [N, N, N, N],
+  },
+  "unit.import": {
+    ADMIN: [Y, Y, Y, Y],
+    OFFICER: [Y, Y, N, N],
+    CHAIR: [N, N, N, N],
+    none: [N, N, N, N],
+  },
+  "unit.export": {
     ADMIN: [Y, Y, Y, Y],
     OFFICER: [Y, Y, N, N],
     CHAIR: [N, N, N, N],
@@ -118,6 +174,13 @@ describe("can(roles, action, target)", () => {
     expect(can(both, "application.decide", TARGETS.outside)).toBe(true); // through CHAIR on B1
     expect(can(both, "role.grant", TARGETS.outside)).toBe(false); // a chair grants nothing
     expect(can(both, "application.decide", { unitId: "B", ancestors: ["B", "R"] })).toBe(false); // above the chair
+  });
+
+  // A deputy chair (phó chủ tịch CĐCS) acts like the chair of their union, in every rule.
+  it.each(ACTIONS)("%s: DEPUTY_CHAIR on A is allowed exactly where CHAIR on A is", (action) => {
+    for (const where of WHERE) {
+      expect(can([{ role: "DEPUTY_CHAIR", unitId: "A" }], action, TARGETS[where])).toBe(can(ROLES.CHAIR, action, TARGETS[where]));
+    }
   });
 
   it("an ADMIN grant is allowed everywhere, whatever unit it names", () => {

@@ -7,13 +7,27 @@ import { Bot, type Context, type MiddlewareFn } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import { tFor } from "../../i18n/i18n.ts";
 import { markUnreachable } from "../../people/people.ts";
+import { createAuditFeature } from "./audit/feature.ts";
 import type { BotContext, Deps, InnerContext } from "./context.ts";
 import { createDecisionFeature, createRejectConversation, REJECT_CONVERSATION } from "./decision/feature.ts";
 import { startFeature } from "./features/start.ts";
 import { statusFeature } from "./features/status.ts";
 import { unhandledFeature } from "./features/unhandled.ts";
 import { createJoinConversation, JOIN_CONVERSATION } from "./join/conversation.ts";
+import { createInviteConversation, INVITE_CONVERSATION } from "./invites/conversation.ts";
+import { createInvitesFeature } from "./invites/feature.ts";
+import {
+  createImportConversation,
+  createLeaveConversation,
+  createPickConversation,
+  IMPORT_CONVERSATION,
+  LEAVE_CONVERSATION,
+  PICK_CONVERSATION,
+} from "./members/conversations.ts";
+import { createMembersFeature } from "./members/feature.ts";
 import { personMiddleware } from "./person-middleware.ts";
+import { createPosterConversation, createPostersFeature, POSTER_CONVERSATION } from "./posters/feature.ts";
+import { createUnitImportConversation, createUnitsFeature, UNIT_IMPORT_CONVERSATION } from "./units/feature.ts";
 
 /**
  * Bump when a conversation's code changes in a way that changes the order of its waits or external
@@ -74,10 +88,21 @@ export function createBot(deps: Deps, options: TelegramOptions): Bot<BotContext>
   });
   guarded.use(createConversation(createJoinConversation(deps), JOIN_CONVERSATION));
   guarded.use(createConversation(createRejectConversation(deps), REJECT_CONVERSATION));
+  guarded.use(createConversation(createPosterConversation(deps), POSTER_CONVERSATION));
+  guarded.use(createConversation(createInviteConversation(deps), INVITE_CONVERSATION));
+  guarded.use(createConversation(createPickConversation(deps), PICK_CONVERSATION));
+  guarded.use(createConversation(createLeaveConversation(deps), LEAVE_CONVERSATION));
+  guarded.use(createConversation(createImportConversation(deps), IMPORT_CONVERSATION));
+  guarded.use(createConversation(createUnitImportConversation(deps), UNIT_IMPORT_CONVERSATION));
 
   guarded.use(startFeature);
   guarded.use(statusFeature);
   guarded.use(createDecisionFeature(deps));
+  guarded.use(createAuditFeature(deps));
+  guarded.use(createInvitesFeature(deps));
+  guarded.use(createPostersFeature());
+  guarded.use(createMembersFeature(deps));
+  guarded.use(createUnitsFeature(deps));
   guarded.use(unhandledFeature);
   return bot;
 }

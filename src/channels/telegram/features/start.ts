@@ -4,8 +4,11 @@ import { Composer, InlineKeyboard } from "grammy";
 import { isLang } from "../../../i18n/i18n.ts";
 import { setLanguage } from "../../../people/people.ts";
 import { tFor } from "../../../i18n/i18n.ts";
+import { refreshMenu } from "../commands.ts";
 import type { BotContext } from "../context.ts";
 import { JOIN_CONVERSATION } from "../join/conversation.ts";
+import { INVITE_LINK_PREFIX } from "../invites/format.ts";
+import { openInvite } from "../invites/redeem.ts";
 
 export const startFeature = new Composer<BotContext>();
 const privateChats = startFeature.chatType("private");
@@ -13,6 +16,8 @@ const privateChats = startFeature.chatType("private");
 privateChats.command(["start", "join"], async (ctx) => {
   const source = ctx.match.trim() || undefined;
   await ctx.conversation.exitAll();
+  // An invite link (t.me/<bot>?start=inv_<token>) grants a role instead of opening the join form.
+  if (source?.startsWith(INVITE_LINK_PREFIX)) return openInvite(ctx, source.slice(INVITE_LINK_PREFIX.length));
   await ctx.conversation.enter(JOIN_CONVERSATION, { source });
 });
 
@@ -32,4 +37,6 @@ startFeature.callbackQuery(/^lang:(.+)$/, async (ctx) => {
   const t = tFor(lang);
   await ctx.answerCallbackQuery();
   await ctx.editMessageText(t("language.changed")).catch(() => ctx.reply(t("language.changed")));
+  // A role holder's own menu is in the language they chose: rewrite it in the new one.
+  await refreshMenu({ api: ctx.api, prisma: ctx.deps.prisma, logger: ctx.deps.logger }, ctx.person.id);
 });
