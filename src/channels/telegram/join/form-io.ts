@@ -19,6 +19,13 @@ const CALLBACK = /^f(\d+):(.{1,56})$/;
 const FORM_BUTTON = /^f\d+:/;
 const MAX_ECHO = 64;
 
+/** A file the person sent; only its id is kept (conversation state is stored as JSON). */
+export interface SentDocument {
+  fileId: string;
+  fileName: string;
+  size: number;
+}
+
 export class FormIO {
   /** Counts prompts; deterministic across replays because the conversation code is. */
   private promptNo = 0;
@@ -98,6 +105,20 @@ export class FormIO {
       }
       const problem = typed?.startsWith("/") ? this.t("form.command_in_form") : this.t("form.choose_button");
       await ctx.reply(`${problem}\n\n${question}`, { reply_markup: keyboard });
+    }
+  }
+
+  /** Waits for a file; anything else gets `notDocument` (already translated) and another wait. */
+  async document(notDocument: string): Promise<SentDocument> {
+    for (;;) {
+      const ctx = await this.next();
+      if (ctx.callbackQuery) {
+        await this.answerStrayButton(ctx);
+        continue;
+      }
+      const document = ctx.message?.document;
+      if (document) return { fileId: document.file_id, fileName: document.file_name ?? "", size: document.file_size ?? 0 };
+      await ctx.reply(notDocument);
     }
   }
 

@@ -214,24 +214,6 @@ function leftParts(member: Parameters<typeof leftText>[0], t: T) {
 // ---------------------------------------------------------------------------------------------------------------
 // Importing an existing roll
 
-type Document = { fileId: string; fileName: string; size: number };
-
-/** Waits for a file; anything else is answered with what is expected. Buttons of other features pass on. */
-async function waitForDocument(conversation: Conv, io: FormIO): Promise<Document> {
-  for (;;) {
-    const ctx = await conversation.wait();
-    io.ctx = ctx;
-    const data = ctx.callbackQuery?.data;
-    if (data !== undefined) {
-      if (!/^f\d+:/.test(data)) await conversation.skip({ next: true });
-      await ctx.answerCallbackQuery({ text: io.t("form.stale_button") }).catch(() => undefined);
-      continue;
-    }
-    const document = ctx.message?.document;
-    if (document) return { fileId: document.file_id, fileName: document.file_name ?? "", size: document.file_size ?? 0 };
-    await ctx.reply(io.t("members.import.file_expected"));
-  }
-}
 
 /** Problems the person can fix by sending another file. */
 const FIXABLE = new Set(["file", "columns", "no_rows", "rows"]);
@@ -261,7 +243,7 @@ export function createImportConversation(deps: Deps) {
     await io.say(t("members.import.ask_file", { unit: unit.name, maxMb: MAX_MB }));
 
     for (;;) {
-      const document = await waitForDocument(conversation, io);
+      const document = await io.document(io.t("members.import.file_expected"));
       if (document.size > MAX_FILE_BYTES) {
         await io.say(t("members.import.too_large", { maxMb: MAX_MB }));
         continue;

@@ -9,14 +9,13 @@ import { exportUnitRows, formatImportErrors, importScope, importUnits, unitTempl
 import { MAX_FILE_BYTES, SpreadsheetError } from "../../../shared/spreadsheet.ts";
 import { vietnamDay } from "../../../shared/time.ts";
 import type { BotContext, Deps, InnerContext } from "../context.ts";
-import { FormIO } from "../join/form-io.ts";
+import { FormIO, type SentDocument } from "../join/form-io.ts";
 import { downloadTelegramFile } from "../members/download.ts";
 
 export const UNIT_IMPORT_CONVERSATION = "units-import";
 const MAX_ERROR_LINES = 20;
 
 type Conv = Conversation<BotContext, InnerContext>;
-type Document = { fileId: string; fileName: string; size: number };
 /** What checking or importing a file gave, as plain JSON (conversation.external results are stored). */
 type Outcome = { kind: "download" } | { kind: "unreadable"; key: string; params: Record<string, string | number> } | { kind: "result"; result: ImportResult };
 
@@ -59,28 +58,11 @@ export function createUnitsFeature(deps: Deps) {
   return feature;
 }
 
-/** Waits for a file; anything else is answered with what is expected. Buttons of other features pass on. */
-async function waitForDocument(conversation: Conv, io: FormIO): Promise<Document> {
-  for (;;) {
-    const ctx = await conversation.wait();
-    io.ctx = ctx;
-    const data = ctx.callbackQuery?.data;
-    if (data !== undefined) {
-      if (!/^f\d+:/.test(data)) await conversation.skip({ next: true });
-      await ctx.answerCallbackQuery({ text: io.t("form.stale_button") }).catch(() => undefined);
-      continue;
-    }
-    const document = ctx.message?.document;
-    if (document) return { fileId: document.file_id, fileName: document.file_name ?? "", size: document.file_size ?? 0 };
-    await ctx.reply(io.t("units.chat.notDocument"));
-  }
-}
-
 export function createUnitImportConversation(deps: Deps) {
   const apiRoot = deps.config.TELEGRAM_API_ROOT;
 
   /** Downloads the file again (only its id is kept in the conversation) and checks or imports it. */
-  const run = async (api: Api, personId: string, document: Document, dryRun: boolean): Promise<Outcome> => {
+  const run = async (api: Api, personId: string, document: SentDocument, dryRun: boolean): Promise<Outcome> => {
     let bytes: Buffer;
     try {
       bytes = await downloadTelegramFile(api, apiRoot, document.fileId, MAX_FILE_BYTES);
@@ -108,7 +90,7 @@ export function createUnitImportConversation(deps: Deps) {
     await io.say(t("units.chat.askFile"));
 
     for (;;) {
-      const document = await waitForDocument(conversation, io);
+      const document = await io.document(io.t("units.chat.notDocument"));
       if (document.size > MAX_FILE_BYTES) {
         await io.say(t("units.chat.tooLarge"));
         continue;
