@@ -1,0 +1,147 @@
+// Every privileged command and button against every role, through chat: who is let in and who gets
+// the refusal. Targets sit in LC-DK-CSLC (a grassroots union under the ward union LC-DK); "officer
+// outside" is an officer of another ward (LC-TP), "other chair" the chair of a neighbouring union.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Message } from "grammy/types";
+import { tFor } from "../../src/i18n/i18n.ts";
+import { submitApplication } from "../../src/membership/applications.ts";
+import { createInvite } from "../../src/organisation/invites.ts";
+import { findUnitByCode } from "../../src/organisation/units.ts";
+import { findOrCreatePerson } from "../../src/people/people.ts";
+import type { TestUser } from "../fake-telegram/server.ts";
+import { startHarness, type Harness } from "../support/app.ts";
+import { grant, loadDemo } from "../support/fixtures.ts";
+
+const vi = tFor("vi");
+
+const PERSONAS = ["admin", "officerIn", "officerOut", "chair", "deputy", "otherChair", "member", "none"] as const;
+type Persona = (typeof PERSONAS)[number];
+const users: Record<Persona, TestUser> = {
+  admin: { id: 7101 },
+  officerIn: { id: 7102 },
+  officerOut: { id: 7103 },
+  chair: { id: 7104 },
+  deputy: { id: 7105 },
+  otherChair: { id: 7106 },
+  member: { id: 7107 },
+  none: { id: 7108 },
+};
+
+const UPPER = ["admin", "officerIn", "officerOut"] as const;
+const ANY_ROLE = [...UPPER, "chair", "deputy", "otherChair"] as const;
+const IN_SCOPE = ["admin", "officerIn", "chair", "deputy"] as const;
+
+/** command → who may use it, and what everyone else is told. */
+const COMMANDS: { command: string; allowed: readonly Persona[]; refusal: string }[] = [
+  { command: "/members", allowed: ANY_ROLE, refusal: "members.not_allowed" },
+  { command: "/import_members", allowed: ANY_ROLE, refusal: "members.not_allowed" },
+  { command: "/poster", allowed: ANY_ROLE, refusal: "posters.forbidden" },
+  { command: "/invite", allowed: UPPER, refusal: "invites.not_allowed" },
+  { command: "/invites", allowed: UPPER, refusal: "invites.not_allowed" },
+  { command: "/import_units", allowed: UPPER, refusal: "units.chat.refused" },
+  { command: "/export_units", allowed: UPPER, refusal: "units.chat.refused" },
+  { command: "/units_template", allowed: UPPER, refusal: "units.chat.refused" },
+  { command: "/audit", allowed: ["admin"], refusal: "audit.forbidden" },
+  { command: "/audit_export", allowed: ["admin"], refusal: "audit.forbidden" },
+];
+
+let h: Harness;
+const targets = { applicationId: "", memberId: "", inviteIds: [] as string[], auditId: "" };
+
+beforeAll(async () => {
+  h = await startHarness({ logLevel: "warn" });
+  const prisma = h.db.prisma;
+  await loadDemo(prisma);
+  await grant(prisma, users.admin, "ADMIN");
+  const officerIn = await grant(prisma, users.officerIn, "OFFICER", "LC-DK");
+  await grant(prisma, users.officerOut, "OFFICER", "LC-TP");
+  await grant(prisma, users.chair, "CHAIR", "LC-DK-CSLC");
+  await grant(prisma, users.deputy, "DEPUTY_CHAIR", "LC-DK-CSLC");
+  await grant(prisma, users.otherChair, "CHAIR", "LC-DK-AGR");
+  const unit = (await findUnitByCode(prisma, "LC-DK-CSLC"))!;
+
+  const memberPerson = await findOrCreatePerson(prisma, { channel: "TELEGRAM", externalId: "7107", chatId: "7107" }, "vi");
+  targets.memberId = (
+    await prisma.member.create({ data: { personId: memberPerson.id, unitId: unit.id, fullName: "Lò Văn Mạnh", searchName: "lo van manh" } })
+  ).id;
+  const applicant = await findOrCreatePerson(prisma, { channel: "TELEGRAM", externalId: "7199", chatId: "7199" }, "vi");
+  const filed = await submitApplication(prisma, {
+    personId: applicant.id,
+    channel: "TELEGRAM",
+    draft: {
+      fullName: "Vàng A Sử",
+      birthDate: new Date(Date.UTC(1990, 0, 1)),
+      sex: "MALE",
+      phone: "+84977000111",
+      nationality: "VIETNAMESE",
+      workplace: { kind: "listed", unitId: unit.id },
+      jobPosition: "Công nhân",
+    },
+    consent: { purpose: "MEMBERSHIP_APPLICATION", language: "vi", text: "…", givenAt: new Date() },
+  });
+  if (!filed.ok) throw new Error("application refused");
+  targets.applicationId = filed.applicationId;
+  // One pending invite per persona that may revoke, so each press meets a pending one.
+  for (let i = 0; i < 2; i++) {
+    const invite = await createInvite(prisma, { actorId: officerIn.id, role: "CHAIR", unitId: unit.id, ttlHours: 24 });
+    if (!invite.ok) throw new Error("invite refused");
+    targets.inviteIds.push(invite.inviteId);
+  }
+  targets.auditId = (await prisma.auditLog.findFirstOrThrow({ orderBy: { at: "desc" } })).id;
+});
+afterAll(() => h?.close());
+
+async function firstReplyTo(user: TestUser, text: string): Promise<Message> {
+  const since = h.fake.mark();
+  h.fake.sendText(user, text);
+  return h.fake.nextMessageTo(user, { since, timeoutMs: 10_000 });
+}
+
+/** Leaves whatever form the command or button opened, so the next row starts clean. */
+async function leave(user: TestUser) {
+  const since = h.fake.mark();
+  h.fake.sendText(user, "/cancel");
+  await h.fake.waitForCall((c) => c.method === "sendMessage" && String(c.payload.chat_id) === String(user.id), 10_000, since);
+}
+
+describe("commands × roles", () => {
+  for (const { command, allowed, refusal } of COMMANDS) {
+    it(`${command}: ${allowed.join(", ")} may; the rest are refused`, async () => {
+      for (const persona of PERSONAS) {
+        const reply = await firstReplyTo(users[persona], command);
+        const refused = reply.text === vi(refusal);
+        expect({ persona, refused }).toEqual({ persona, refused: !allowed.includes(persona) });
+        await leave(users[persona]);
+      }
+    });
+  }
+});
+
+describe("buttons × roles (forged onto any message: the data alone must not grant anything)", () => {
+  const BUTTONS: { name: string; data: () => string; allowed: readonly Persona[]; refusal: string }[] = [
+    { name: "reject an application", data: () => `dec:r:${targets.applicationId}`, allowed: IN_SCOPE, refusal: "decision.forbidden" },
+    { name: "open a member", data: () => `md:${targets.memberId}`, allowed: IN_SCOPE, refusal: "members.forbidden" },
+    { name: "record a member leaving", data: () => `mx:${targets.memberId}`, allowed: IN_SCOPE, refusal: "members.leave.refused.forbidden" },
+    { name: "revoke an invite", data: () => `invrv:${targets.inviteIds[0]}`, allowed: ["admin", "officerIn"], refusal: "invites.revoke.forbidden" },
+    { name: "page the audit log", data: () => `au:o:${targets.auditId}`, allowed: ["admin"], refusal: "audit.forbidden" },
+  ];
+
+  for (const { name, data, allowed, refusal } of BUTTONS) {
+    it(`${name}: ${allowed.join(", ")} may; the rest are refused`, async () => {
+      for (const persona of PERSONAS) {
+        const user = users[persona];
+        const message = await firstReplyTo(user, "/help");
+        const press = h.fake.pressButton(user, message, data(), { allowUnknownData: true });
+        const answer = await h.fake.waitForCallbackAnswer(press.callbackQueryId, 10_000);
+        const refused = answer.payload.text === vi(refusal);
+        expect({ persona, refused }).toEqual({ persona, refused: !allowed.includes(persona) });
+        await leave(user);
+      }
+      // Nothing was decided, nobody left, by any press.
+      const application = await h.db.prisma.application.findUniqueOrThrow({ where: { id: targets.applicationId } });
+      expect(application.status).toBe("PENDING");
+      const member = await h.db.prisma.member.findUniqueOrThrow({ where: { id: targets.memberId } });
+      expect(member.leftOn).toBeNull();
+    });
+  }
+});
