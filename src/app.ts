@@ -11,6 +11,7 @@ import { createLogger, type Logger } from "./logger.ts";
 import { createBot } from "./channels/telegram/bot.ts";
 import type { BotContext } from "./channels/telegram/context.ts";
 import { registerTelegramJobs } from "./channels/telegram/jobs.ts";
+import { scheduleReminders } from "./channels/telegram/reminders/send.ts";
 import { startPolling } from "./channels/telegram/polling.ts";
 import { publishCommands, refreshRoleMenus } from "./channels/telegram/commands.ts";
 
@@ -27,6 +28,8 @@ export interface AppOptions {
   /** An already opened database (tests share one between app restarts). */
   db?: Database;
   botInfo?: UserFromGetMe;
+  /** Run the reminders on their real-time schedule (default). Tests turn it off and call them with a fixed clock. */
+  scheduleReminders?: boolean;
 }
 
 export async function startApp(config: BotConfig, options: AppOptions = {}): Promise<App> {
@@ -39,6 +42,7 @@ export async function startApp(config: BotConfig, options: AppOptions = {}): Pro
   const deps = { prisma: db.prisma, boss, logger, config };
   const bot = createBot(deps, { token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT, botInfo: options.botInfo });
   await registerTelegramJobs(boss, { api: bot.api, prisma: db.prisma, logger });
+  if (options.scheduleReminders ?? true) await scheduleReminders(boss);
   const runner: RunnerHandle = await startPolling(bot);
   await publishCommands(bot.api).catch((err: unknown) => logger.warn({ err }, "could not publish the command menu"));
   // Role holders' own menus, in the background and paced; stopped with the app.

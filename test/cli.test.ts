@@ -24,7 +24,10 @@ it("loads the demo data, lists units with codes, and grants roles", async () => 
       (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout }),
     );
 
-  expect(await cli("load-demo")).toEqual({ code: 0, out: `${t("cli.demo_loaded", { ns: "cli", count: LAI_CHAU_DEMO.length })}\n` });
+  expect(await cli("load-demo")).toEqual({
+    code: 0,
+    out: `${t("cli.demo_loaded", { ns: "cli", count: LAI_CHAU_DEMO.length })}\n${t("targets.cli.demoLoaded", { campaigns: 1, targets: 4 })}\n`,
+  });
   // A second load changes nothing.
   expect((await cli("load-demo")).code).toBe(0);
 

@@ -33,6 +33,14 @@ export const AUDIT_ACTIONS = [
   "member.import",
   "audit.read",
   "audit.export",
+  "campaign.manage",
+  "campaign.create",
+  "target.set",
+  "target.view",
+  "target.import",
+  "report.submit",
+  "report.status",
+  "report.nudge",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

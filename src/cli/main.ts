@@ -5,11 +5,13 @@ import { loadConfigOrExit } from "../config.ts";
 import { openDatabase, type PrismaClient } from "../db/database.ts";
 import { applyMigrations } from "../db/schema-engine.ts";
 import { operatorLang, tFor } from "../i18n/i18n.ts";
+import { loadDriveDemo } from "../drive/demo.ts";
 import { LAI_CHAU_DEMO } from "../organisation/demo/lai-chau.ts";
 import { grantRole } from "../organisation/roles.ts";
 import { findUnitByCode, listUnits, upsertUnits } from "../organisation/units.ts";
 import { findOrCreatePerson } from "../people/people.ts";
 import { memberCommands } from "./members.ts";
+import { targetCommands } from "./targets.ts";
 import { unitCommands } from "./units.ts";
 
 const t = tFor(operatorLang());
@@ -22,9 +24,12 @@ const ROLES = { admin: "ADMIN", officer: "OFFICER", chair: "CHAIR", deputy: "DEP
 const commands: Record<string, Command> = {
   ...unitCommands,
   ...memberCommands,
+  ...targetCommands,
   async "load-demo"(prisma) {
     const count = await upsertUnits(prisma, LAI_CHAU_DEMO);
     say("cli.demo_loaded", { count });
+    const drive = await loadDriveDemo(prisma);
+    console.log(t("targets.cli.demoLoaded", drive));
     return 0;
   },
 

@@ -9,7 +9,9 @@ import { rolesOf, type RoleScope } from "../organisation/roles.ts";
 
 export type Action = "application.decide" | "application.view" | "role.grant" | "invite.create" | "invite.revoke"
   | "member.list" | "member.leave" | "member.import" | "audit.read" | "poster.create"
-  | "unit.import" | "unit.export";
+  | "unit.import" | "unit.export"
+  | "report.submit" | "report.status" | "report.nudge"
+  | "campaign.manage" | "target.set" | "target.view";
 
 /** Where an action applies: a unit, with its ancestors (nearest first, the unit itself included). */
 export interface UnitTarget {
@@ -17,7 +19,8 @@ export interface UnitTarget {
   ancestors: string[];
 }
 
-type Scope = "own-unit" | "subtree" | "everywhere";
+/** "below": the units under the grant's unit, not that unit itself (a unit's own target is set by the level above). */
+type Scope = "own-unit" | "subtree" | "below" | "everywhere";
 
 /** For each action, the roles allowed and how far their scope reaches. ADMIN is implicit everywhere. */
 const RULES: Record<Action, Partial<Record<Role, Scope>>> = {
@@ -38,6 +41,17 @@ const RULES: Record<Action, Partial<Record<Role, Scope>>> = {
   // Importing and exporting units from spreadsheets (src/organisation/unit-import.ts): every unit touched, and its parent.
   "unit.import": { OFFICER: "subtree" },
   "unit.export": { OFFICER: "subtree" },
+  // Weekly reports of a union (src/drive/reports.ts): its chair or deputy, or an officer above it.
+  "report.submit": { CHAIR: "own-unit", DEPUTY_CHAIR: "own-unit", OFFICER: "subtree" },
+  // Who has and has not reported in a subtree (/report_status), and nudging the missing ones.
+  "report.status": { OFFICER: "subtree" },
+  "report.nudge": { OFFICER: "subtree" },
+  // Campaigns and their waves, on the issuing unit (src/drive/campaigns.ts).
+  // Targets (chỉ tiêu, src/drive/targets.ts) are assigned by the level above (cấp trên giao chỉ tiêu): an officer sets
+  // them for the units below their own, never for their own unit; the top unit's targets are set by admins.
+  "campaign.manage": { OFFICER: "subtree" },
+  "target.set": { OFFICER: "below" },
+  "target.view": { CHAIR: "own-unit", DEPUTY_CHAIR: "own-unit", OFFICER: "subtree" },
 };
 
 /** A deputy chair (phó chủ tịch CĐCS) acts like the chair of their union wherever a rule does not name them. */
@@ -54,6 +68,7 @@ export function can(roles: RoleScope[], action: Action, target: UnitTarget): boo
     if (!scope || !grant.unitId) return false;
     if (scope === "everywhere") return true;
     if (scope === "own-unit") return grant.unitId === target.unitId;
+    if (scope === "below") return grant.unitId !== target.unitId && target.ancestors.includes(grant.unitId);
     return target.ancestors.includes(grant.unitId);
   });
 }
@@ -99,7 +114,7 @@ export async function unitsWhere(prisma: PrismaClient, personId: string, action:
     if (!scope || !grant.unitId) continue;
     if (scope === "everywhere") return "everywhere";
     if (scope === "own-unit") ids.add(grant.unitId);
-    else for (const id of await subtreeIds(prisma, grant.unitId)) ids.add(id);
+    else for (const id of await subtreeIds(prisma, grant.unitId)) if (scope !== "below" || id !== grant.unitId) ids.add(id);
   }
   return [...ids];
 }

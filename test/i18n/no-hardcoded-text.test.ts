@@ -23,6 +23,7 @@ const EXCLUDED_DIRS = [join(SRC, "generated")];
 type Allowed = { file?: string; within?: string; text?: string; reason: string };
 const ALLOWED: Allowed[] = [
   { file: "src/organisation/demo/lai-chau.ts", within: "LAI_CHAU_DEMO", reason: "demo unit names: proper names stored as data" },
+  { file: "src/drive/demo.ts", within: "DEMO_CAMPAIGN", reason: "demo campaign of the Lai Châu plan (seeds/000): names and announcements stored as data" },
   { file: "src/membership/application-fields.ts", within: "ETHNIC_GROUPS", reason: "the 54 official ethnic-group names, stored as data" },
   { file: "src/membership/application-fields.ts", within: "ETHNIC_ALIASES", reason: "other spellings of ethnic-group names, for matching input" },
   { text: "Tiếng Việt", reason: "language button label, deliberately shown in its own language (like \"English\")" },

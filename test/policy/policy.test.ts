@@ -31,7 +31,9 @@ type Who = keyof typeof ROLES;
 
 const ACTIONS = ["application.decide", "application.view", "role.grant", "invite.create", "invite.revoke",
   "member.list", "member.leave", "member.import", "audit.read", "poster.create",
-  "unit.import", "unit.export"] as const satisfies readonly Action[];
+  "unit.import", "unit.export",
+  "report.submit", "report.status", "report.nudge",
+  "campaign.manage", "target.set", "target.view"] as const satisfies readonly Action[];
 // Compile-time check (npm run typecheck): a new Action must be added to ACTIONS and to EXPECTED.
 type Unlisted = Exclude<Action, (typeof ACTIONS)[number]>;
 const everyActionListed: [Unlisted] extends [never] ? true : false = true;
@@ -112,6 +114,43 @@ const EXPECTED: Record<Action, Record<Who, Row>> = {
     ADMIN: [Y, Y, Y, Y],
     OFFICER: [Y, Y, N, N],
     CHAIR: [N, N, N, N],
+    none: [N, N, N, N],
+  },
+  "report.submit": {
+    ADMIN: [Y, Y, Y, Y],
+    OFFICER: [Y, Y, N, N],
+    CHAIR: [Y, N, N, N],
+    none: [N, N, N, N],
+  },
+  "report.status": {
+    ADMIN: [Y, Y, Y, Y],
+    OFFICER: [Y, Y, N, N],
+    CHAIR: [N, N, N, N],
+    none: [N, N, N, N],
+  },
+  "report.nudge": {
+    ADMIN: [Y, Y, Y, Y],
+    OFFICER: [Y, Y, N, N],
+    CHAIR: [N, N, N, N],
+    none: [N, N, N, N],
+  },
+  "campaign.manage": {
+    ADMIN: [Y, Y, Y, Y],
+    OFFICER: [Y, Y, N, N],
+    CHAIR: [N, N, N, N],
+    none: [N, N, N, N],
+  },
+  // Only the units below the officer's own: a unit's own target comes from the level above.
+  "target.set": {
+    ADMIN: [Y, Y, Y, Y],
+    OFFICER: [N, Y, N, N],
+    CHAIR: [N, N, N, N],
+    none: [N, N, N, N],
+  },
+  "target.view": {
+    ADMIN: [Y, Y, Y, Y],
+    OFFICER: [Y, Y, N, N],
+    CHAIR: [Y, N, N, N],
     none: [N, N, N, N],
   },
 };

@@ -37,7 +37,7 @@ export async function startHarness(options: { logLevel?: string } = {}): Promise
     { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, LOG_LEVEL: options.logLevel ?? "debug" },
     { requireBotToken: true },
   );
-  const launch = () => startApp({ ...config, DATABASE_URL: db.url }, { db, logger: createLogger(config.LOG_LEVEL, logs), botInfo: fake.botInfo });
+  const launch = () => startApp({ ...config, DATABASE_URL: db.url }, { db, logger: createLogger(config.LOG_LEVEL, logs), botInfo: fake.botInfo, scheduleReminders: false });
   const harness: Harness = {
     fake,
     db,

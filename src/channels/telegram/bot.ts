@@ -26,8 +26,12 @@ import {
 } from "./members/conversations.ts";
 import { createMembersFeature } from "./members/feature.ts";
 import { personMiddleware } from "./person-middleware.ts";
+import { createRemindersFeature } from "./reminders/feature.ts";
 import { createPosterConversation, createPostersFeature, POSTER_CONVERSATION } from "./posters/feature.ts";
 import { createUnitImportConversation, createUnitsFeature, UNIT_IMPORT_CONVERSATION } from "./units/feature.ts";
+import { createReportConversation, REPORT_CONVERSATION } from "./reports/conversation.ts";
+import { createReportsFeature } from "./reports/feature.ts";
+import { createTargetsFeature } from "./targets/feature.ts";
 
 /**
  * Bump when a conversation's code changes in a way that changes the order of its waits or external
@@ -94,6 +98,7 @@ export function createBot(deps: Deps, options: TelegramOptions): Bot<BotContext>
   guarded.use(createConversation(createLeaveConversation(deps), LEAVE_CONVERSATION));
   guarded.use(createConversation(createImportConversation(deps), IMPORT_CONVERSATION));
   guarded.use(createConversation(createUnitImportConversation(deps), UNIT_IMPORT_CONVERSATION));
+  guarded.use(createConversation(createReportConversation(deps), REPORT_CONVERSATION));
 
   guarded.use(startFeature);
   guarded.use(statusFeature);
@@ -103,6 +108,9 @@ export function createBot(deps: Deps, options: TelegramOptions): Bot<BotContext>
   guarded.use(createPostersFeature());
   guarded.use(createMembersFeature(deps));
   guarded.use(createUnitsFeature(deps));
+  guarded.use(createReportsFeature());
+  guarded.use(createRemindersFeature(deps));
+  guarded.use(createTargetsFeature());
   guarded.use(unhandledFeature);
   return bot;
 }

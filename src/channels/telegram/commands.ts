@@ -19,9 +19,13 @@ export const ROLE_COMMANDS: readonly { command: string; description: string; rol
   { command: "poster", description: "posters.commands.poster", roles: ["CHAIR", "OFFICER", "ADMIN"] },
   { command: "members", description: "members.commands.members", roles: ["CHAIR", "OFFICER", "ADMIN"] },
   { command: "import_members", description: "members.commands.import_members", roles: ["CHAIR", "OFFICER", "ADMIN"] },
+  { command: "report", description: "reports.commands.report", roles: ["CHAIR"] },
   { command: "import_units", description: "units.chat.commands.import_units", roles: ["OFFICER", "ADMIN"] },
   { command: "export_units", description: "units.chat.commands.export_units", roles: ["OFFICER", "ADMIN"] },
   { command: "units_template", description: "units.chat.commands.units_template", roles: ["OFFICER", "ADMIN"] },
+  { command: "report_status", description: "reminders.commands.report_status", roles: ["OFFICER", "ADMIN"] },
+  { command: "reminders", description: "reminders.commands.reminders", roles: ["CHAIR", "OFFICER", "ADMIN"] },
+  { command: "targets", description: "targets.commands.targets", roles: ["CHAIR", "OFFICER", "ADMIN"] },
   { command: "audit", description: "audit.commands.audit", roles: ["ADMIN"] },
   { command: "audit_export", description: "audit.commands.audit_export", roles: ["ADMIN"] },
 ];

@@ -5,6 +5,7 @@ import type { PgBoss } from "../../jobs/boss.ts";
 import type { Logger } from "../../logger.ts";
 import { NOTIFY_APPLICANT, notifyApplicant } from "./decision/notify-applicant.ts";
 import { NOTIFY_DECIDERS, notifyDeciders } from "./decision/notify-deciders.ts";
+import { registerReminderWorker } from "./reminders/send.ts";
 
 export async function registerTelegramJobs(boss: PgBoss, deps: { api: Api; prisma: PrismaClient; logger: Logger }) {
   const handlers = { [NOTIFY_DECIDERS]: notifyDeciders, [NOTIFY_APPLICANT]: notifyApplicant };
@@ -14,4 +15,5 @@ export async function registerTelegramJobs(boss: PgBoss, deps: { api: Api; prism
       for (const job of jobs) await handle(deps, job.data.applicationId);
     });
   }
+  await registerReminderWorker(boss, deps);
 }

@@ -1,0 +1,72 @@
+// Reminders on Telegram: the text of each kind in the person's language, the "report now" button on
+// report reminders (data `rep:<unitId>`, opening /report for that union), and the pg-boss schedule that
+// runs them every 15 minutes from whichever bot instance picks the job up.
+import { InlineKeyboard, type Api } from "grammy";
+import type { PrismaClient } from "../../../db/database.ts";
+import { runDueReminders, type Deliver, type DueReminder, type RunResult } from "../../../drive/reminders.ts";
+import { tFor } from "../../../i18n/i18n.ts";
+import type { PgBoss } from "../../../jobs/boss.ts";
+import type { Logger } from "../../../logger.ts";
+import { formatCalendarDate, TIME_ZONE } from "../../../shared/time.ts";
+import { recipientOf, sendToRecipient } from "../send.ts";
+
+export const REMINDERS_QUEUE = "reminders-due";
+export const REMINDERS_CRON = "*/15 * * * *";
+
+type SendDeps = { api: Api; prisma: PrismaClient; logger: Logger };
+
+const DAY = 86_400_000;
+
+export function reminderMessage(reminder: DueReminder, lang: "vi" | "en"): { text: string; keyboard?: InlineKeyboard } {
+  const t = tFor(lang);
+  const unit = reminder.unit.name;
+  if (reminder.kind === "report_due" || reminder.kind === "overdue") {
+    const week = reminder.weekStart!;
+    const params = { unit, from: formatCalendarDate(week), to: formatCalendarDate(new Date(week.getTime() + 6 * DAY)) };
+    return {
+      text: t(`reminders.message.${reminder.kind}`, params),
+      keyboard: new InlineKeyboard().text(t("reminders.report_now"), `rep:${reminder.unit.id}`),
+    };
+  }
+  const wave = reminder.wave!;
+  return {
+    text: t(`reminders.message.${reminder.kind}`, {
+      unit,
+      wave: wave.name,
+      campaign: wave.campaignName,
+      from: formatCalendarDate(wave.startsOn),
+      to: formatCalendarDate(wave.endsOn),
+      days: reminder.daysBefore ?? 3,
+    }),
+  };
+}
+
+/** Delivers one reminder to the person's Telegram chat; a person who blocked the bot is marked unreachable. */
+export function telegramDeliver(deps: SendDeps): Deliver {
+  return async (reminder) => {
+    const recipient = await recipientOf(deps.prisma, reminder.personId);
+    if (!recipient) return "unreachable";
+    const { text, keyboard } = reminderMessage(reminder, recipient.lang);
+    const sent = await sendToRecipient(deps, recipient, text, keyboard ? { reply_markup: keyboard } : undefined);
+    return sent ? "sent" : "unreachable";
+  };
+}
+
+/** Sends what is due at `now` through Telegram. The schedule's worker calls it; so do the tests, with a fixed `now`. */
+export function sendDueReminders(deps: SendDeps, now: Date): Promise<RunResult> {
+  return runDueReminders({ prisma: deps.prisma, logger: deps.logger, deliver: telegramDeliver(deps) }, now);
+}
+
+export async function registerReminderWorker(boss: PgBoss, deps: SendDeps): Promise<void> {
+  await boss.createQueue(REMINDERS_QUEUE);
+  await boss.work(REMINDERS_QUEUE, async () => {
+    const result = await sendDueReminders(deps, new Date());
+    if (result.sent + result.failed + result.unreachable > 0) deps.logger.info({ ...result }, "reminders run");
+  });
+}
+
+/** The schedule lives in the database (pg-boss), so it survives restarts and fires once across instances. */
+export async function scheduleReminders(boss: PgBoss): Promise<void> {
+  await boss.createQueue(REMINDERS_QUEUE);
+  await boss.schedule(REMINDERS_QUEUE, REMINDERS_CRON, {}, { tz: TIME_ZONE });
+}

@@ -1,0 +1,68 @@
+// Demo drive data for Lai Châu, from the plans in shared/seeds/:
+// - 000: the 2026 "Tháng cao điểm" of LĐLĐ tỉnh Lai Châu (plan of 02/04/2026), two waves: Đợt 1 = May 2026 (Workers'
+//   Month), Đợt 2 = July 2026, ending on 28/7, the 97th anniversary of the Vietnam Trade Union (28/7/1929).
+// - 001: the province's 2025 target, a net increase (thực tăng) of 1,810 members.
+// - 004: the targets of the former Phong Thổ district plan (≥50 new members, 1 new non-state CĐCS, ≥94 members
+//   introduced to the Party), applied here to the commune union of Phong Thổ (LC-PT) for 2026, as an example of a
+//   lower unit's yearly targets.
+// Loading twice changes nothing (the campaign is matched by code, targets by unit, period and metric).
+import type { TargetMetric } from "../generated/prisma/client.ts";
+import type { PrismaClient } from "../db/database.ts";
+import { findUnitByCode } from "../organisation/units.ts";
+import { createCampaign, findCampaignByCode, type CampaignInput } from "./campaigns.ts";
+import { setTarget, type Period } from "./targets.ts";
+
+export const DEMO_CAMPAIGN: { issuingUnitCode: string; input: CampaignInput } = {
+  issuingUnitCode: "LC",
+  input: {
+    code: "LC-TCD-2026",
+    name: "Tháng cao điểm phát triển đoàn viên, thành lập CĐCS năm 2026",
+    startsOn: "01/05/2026",
+    endsOn: "31/07/2026",
+    waves: [
+      {
+        name: "Đợt 1 – Tháng Công nhân",
+        startsOn: "01/05/2026",
+        endsOn: "31/05/2026",
+        announcement: "Tháng 5/2026 – Tháng Công nhân: Công đoàn Việt Nam mời người lao động gia nhập công đoàn. Đăng ký ngay trong chat.",
+      },
+      {
+        name: "Đợt 2 – Kỷ niệm 97 năm Ngày thành lập Công đoàn Việt Nam (28/7)",
+        startsOn: "01/07/2026",
+        endsOn: "28/07/2026",
+        announcement: "Chào mừng 97 năm Ngày thành lập Công đoàn Việt Nam (28/7/1929 – 28/7/2026): hãy cùng gia nhập công đoàn.",
+      },
+    ],
+  },
+};
+
+export const DEMO_TARGETS: { unitCode: string; period: { year: number } | { campaignCode: string }; metric: TargetMetric; value: number }[] = [
+  { unitCode: "LC", period: { year: 2025 }, metric: "NET_INCREASE", value: 1810 },
+  { unitCode: "LC-PT", period: { year: 2026 }, metric: "NEW_MEMBERS", value: 50 },
+  { unitCode: "LC-PT", period: { year: 2026 }, metric: "NEW_GRASSROOTS", value: 1 },
+  { unitCode: "LC-PT", period: { year: 2026 }, metric: "PARTY_INTRODUCTIONS", value: 94 },
+];
+
+/** Loads the demo campaign and targets (the demo units must be loaded first). Returns what was loaded. */
+export async function loadDriveDemo(prisma: PrismaClient): Promise<{ campaigns: number; targets: number }> {
+  const issuer = await findUnitByCode(prisma, DEMO_CAMPAIGN.issuingUnitCode);
+  if (!issuer) throw new Error(`demo unit ${DEMO_CAMPAIGN.issuingUnitCode} missing: load the demo units first`);
+  if (!(await findCampaignByCode(prisma, DEMO_CAMPAIGN.input.code))) {
+    const result = await createCampaign(prisma, { operator: true }, issuer.id, DEMO_CAMPAIGN.input);
+    if (!result.ok) throw new Error(`demo campaign not created: ${result.reason}`);
+  }
+  for (const target of DEMO_TARGETS) {
+    const unit = await findUnitByCode(prisma, target.unitCode);
+    if (!unit) throw new Error(`demo unit ${target.unitCode} missing`);
+    let period: Period;
+    if ("year" in target.period) period = target.period;
+    else {
+      const campaign = await findCampaignByCode(prisma, target.period.campaignCode);
+      if (!campaign) throw new Error(`demo campaign ${target.period.campaignCode} missing`);
+      period = { campaignId: campaign.id };
+    }
+    const result = await setTarget(prisma, { actorId: null, unitId: unit.id, period, metric: target.metric, value: target.value });
+    if (!result.ok) throw new Error(`demo target not set: ${result.reason}`);
+  }
+  return { campaigns: 1, targets: DEMO_TARGETS.length };
+}
