@@ -1,8 +1,9 @@
 // The operator CLI: `npm run cli -- <command>`. Works on the same store as the bot (DATABASE_URL, or
 // the embedded database in DATA_DIR), and migrates it first, so it can be the very first command run.
+import type { Command } from "./command.ts";
 import { parseArgs } from "node:util";
 import { loadConfigOrExit } from "../config.ts";
-import { openDatabase, type PrismaClient } from "../db/database.ts";
+import { openDatabase } from "../db/database.ts";
 import { applyMigrations } from "../db/schema-engine.ts";
 import { operatorLang, tFor } from "../i18n/i18n.ts";
 import { loadDriveDemo } from "../drive/demo.ts";
@@ -17,7 +18,6 @@ import { unitCommands } from "./units.ts";
 const t = tFor(operatorLang());
 const say = (key: string, params?: Record<string, unknown>) => console.log(t(key, { ns: "cli", ...params }));
 
-type Command = (prisma: PrismaClient, args: string[]) => Promise<number>;
 
 const ROLES = { admin: "ADMIN", officer: "OFFICER", chair: "CHAIR", deputy: "DEPUTY_CHAIR" } as const;
 

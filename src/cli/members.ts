@@ -1,15 +1,13 @@
 // Operator CLI command for existing member rolls: import-members <grassroots union code> <file>. The operator acts
 // everywhere (no person); texts in OPERATOR_LANGUAGE.
-import { readFile } from "node:fs/promises";
+import { readCommandFile, type Command } from "./command.ts";
 import { basename } from "node:path";
-import type { PrismaClient } from "../db/database.ts";
 import { operatorLang, tFor } from "../i18n/i18n.ts";
 import { formatImportProblem, importMembers } from "../membership/member-import.ts";
 import { findUnitByCode } from "../organisation/units.ts";
 
 const t = tFor(operatorLang());
 
-type Command = (prisma: PrismaClient, args: string[]) => Promise<number>;
 
 export const memberCommands: Record<string, Command> = {
   async "import-members"(prisma, args) {
@@ -23,13 +21,8 @@ export const memberCommands: Record<string, Command> = {
       console.error(t("members.cli.unit_not_found", { code }));
       return 1;
     }
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(file);
-    } catch {
-      console.error(t("members.cli.file_unreadable", { file }));
-      return 1;
-    }
+    const bytes = await readCommandFile(file, t, "members.cli.file_unreadable");
+    if (!bytes) return 1;
     const result = await importMembers(prisma, { actorId: null, unitId: unit.id, file: bytes, fileName: basename(file) });
     if (!result.ok) {
       console.error(formatImportProblem(result, t, Number.MAX_SAFE_INTEGER));

@@ -1,15 +1,13 @@
 // Operator CLI command for targets: import-targets <file>. The operator acts everywhere (no person); texts in
 // OPERATOR_LANGUAGE.
-import { readFile } from "node:fs/promises";
+import { readCommandFile, type Command } from "./command.ts";
 import { basename } from "node:path";
-import type { PrismaClient } from "../db/database.ts";
 import { formatTargetImportErrors, importTargets } from "../drive/targets.ts";
 import { operatorLang, tFor } from "../i18n/i18n.ts";
 import { SpreadsheetError } from "../shared/spreadsheet.ts";
 
 const t = tFor(operatorLang());
 
-type Command = (prisma: PrismaClient, args: string[]) => Promise<number>;
 
 export const targetCommands: Record<string, Command> = {
   async "import-targets"(prisma, args) {
@@ -18,13 +16,8 @@ export const targetCommands: Record<string, Command> = {
       console.log(t("targets.cli.usage"));
       return 2;
     }
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(file);
-    } catch {
-      console.error(t("targets.cli.readFailed", { file }));
-      return 1;
-    }
+    const bytes = await readCommandFile(file, t, "targets.cli.readFailed");
+    if (!bytes) return 1;
     const fileName = basename(file);
     try {
       const result = await importTargets(prisma, { operator: true }, { bytes, name: fileName });

@@ -1,9 +1,9 @@
 // Operator CLI commands for the unit spreadsheet: import-units, export-units, units-template. The operator acts
 // everywhere (no person); texts in OPERATOR_LANGUAGE.
-import { readFile, writeFile } from "node:fs/promises";
+import { readCommandFile, type Command } from "./command.ts";
+import { writeFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
-import type { PrismaClient } from "../db/database.ts";
 import { operatorLang, tFor } from "../i18n/i18n.ts";
 import { exportUnitRows, formatImportErrors, formatOf, importUnits, unitTemplate, writeUnitFile } from "../organisation/unit-import.ts";
 import { findUnitByCode } from "../organisation/units.ts";
@@ -12,7 +12,6 @@ import { SpreadsheetError } from "../shared/spreadsheet.ts";
 const lang = operatorLang();
 const t = tFor(lang);
 
-type Command = (prisma: PrismaClient, args: string[]) => Promise<number>;
 
 export const unitCommands: Record<string, Command> = {
   async "import-units"(_prisma, args) {
@@ -21,13 +20,8 @@ export const unitCommands: Record<string, Command> = {
       console.log(t("units.cli.usage"));
       return 2;
     }
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(file);
-    } catch {
-      console.error(t("units.cli.readFailed", { file }));
-      return 1;
-    }
+    const bytes = await readCommandFile(file, t, "units.cli.readFailed");
+    if (!bytes) return 1;
     const fileName = basename(file);
     try {
       const result = await importUnits(_prisma, { operator: true }, { bytes, name: fileName });
