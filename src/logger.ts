@@ -5,9 +5,11 @@ import pino, { type Logger } from "pino";
 export type { Logger };
 
 const TOKEN_PATTERN = /\d{5,}:[\w-]{20,}/g;
+/** Telegram and Zalo both put the token in the URL path: `/bot<id>:<secret>/method`, however short the secret. */
+const TOKEN_IN_URL = /\/bot\d+:[^/\s]+\//g;
 
 export function scrubSecrets(text: string): string {
-  return text.replace(TOKEN_PATTERN, "<token>");
+  return text.replace(TOKEN_IN_URL, "/bot<token>/").replace(TOKEN_PATTERN, "<token>");
 }
 
 const PERSONAL_FIELDS = [
