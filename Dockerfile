@@ -56,16 +56,21 @@ COPY --from=check /tmp/typecheck-passed /tmp/typecheck-passed
 RUN mkdir -p /app/data && chown node:node /app/data
 VOLUME ["/app/data"]
 # No npm update notice on `docker compose run --rm bot npm run cli -- ...` (npm is in the base image).
+# PORT: the HTTP server (GET /healthz, and the Telegram webhook when TELEGRAM_WEBHOOK_URL is set).
 ENV DATA_DIR=/app/data \
+    PORT=8080 \
     NPM_CONFIG_UPDATE_NOTIFIER=false
 USER node
+EXPOSE 8080
 
 # The bot applies its pending database migrations itself at start (WebAssembly schema engine), then
 # starts the job queue and long polling; the operator CLI migrates first too. There is no separate
 # migration step: `docker compose run --rm bot npm run cli -- load-demo` works on a new database.
 #
-# No HEALTHCHECK: the bot uses long polling and has no HTTP port yet to probe. Add one together with
-# a health endpoint.
+# The health check asks the bot's own /healthz, which fails while the database is unreachable. The first
+# start on a new embedded database takes a while (PGlite initdb, migrations): hence the start period.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 #
 # On SIGTERM the bot stops polling, lets the job queue finish (up to 8 s) and closes the database:
 # give it a stop timeout above 10 s (compose.yaml: stop_grace_period: 30s; docker stop -t 30).

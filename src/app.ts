@@ -6,20 +6,36 @@ import type { UserFromGetMe } from "grammy/types";
 import type { BotConfig } from "./config.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { applyMigrations } from "./db/schema-engine.ts";
-import { startBoss, type PgBoss } from "./jobs/boss.ts";
+import { startBoss, type BossTimings, type PgBoss } from "./jobs/boss.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createBot } from "./channels/telegram/bot.ts";
 import type { BotContext } from "./channels/telegram/context.ts";
 import { registerTelegramJobs } from "./channels/telegram/jobs.ts";
 import { scheduleReminders } from "./channels/telegram/reminders/send.ts";
 import { startPolling } from "./channels/telegram/polling.ts";
+import { startWebhook } from "./channels/telegram/webhook.ts";
+import { ZaloApi } from "./channels/zalo/api.ts";
+import { ZaloGateway } from "./channels/zalo/gateway.ts";
+import { startZaloPolling, zaloIntake, zaloWebhookHandler } from "./channels/zalo/polling.ts";
+import { zaloSender } from "./channels/zalo/sender.ts";
+import { startHttpServer, type HttpServer } from "./http/server.ts";
 import { publishCommands, refreshRoleMenus } from "./channels/telegram/commands.ts";
+import {
+  createBroadcastDelivery,
+  registerBroadcastJobs,
+  type BroadcastDelivery,
+  type BroadcastTuning,
+} from "./channels/telegram/broadcasts/delivery.ts";
 
 export interface App {
   db: Database;
   boss: PgBoss;
   bot: Bot<BotContext>;
   logger: Logger;
+  /** The health check and webhook server, when one runs (PORT set, or webhook mode). */
+  http?: HttpServer;
+  /** The broadcast outbox sender of this instance. */
+  broadcasts: BroadcastDelivery;
   stop(): Promise<void>;
 }
 
@@ -30,6 +46,16 @@ export interface AppOptions {
   botInfo?: UserFromGetMe;
   /** Run the reminders on their real-time schedule (default). Tests turn it off and call them with a fixed clock. */
   scheduleReminders?: boolean;
+  /** The reminders' cron (default every 15 minutes); tests use "* * * * *" to see the live schedule fire. */
+  remindersCron?: string;
+  /** The clock the reminder job reads (default: the real one); tests drive it. */
+  clock?: () => Date;
+  /** How often pg-boss looks at its schedules (seconds, default 30 and 5); tests shorten them. */
+  bossTimings?: BossTimings;
+  /** Broadcast pacing overrides (tests and the bench run against a fake with other limits). */
+  broadcastTuning?: Partial<BroadcastTuning>;
+  /** Poll Telegram for updates (default true); a second test instance that only sends turns it off. */
+  polling?: boolean;
 }
 
 export async function startApp(config: BotConfig, options: AppOptions = {}): Promise<App> {
@@ -38,12 +64,49 @@ export async function startApp(config: BotConfig, options: AppOptions = {}): Pro
   const applied = await applyMigrations(db.adapterFactory);
   logger.info({ engine: db.engine, applied }, "database ready");
 
-  const boss = await startBoss(db, (err) => logger.error({ err }, "job queue error"));
+  const boss = await startBoss(db, (err) => logger.error({ err }, "job queue error"), options.bossTimings);
   const deps = { prisma: db.prisma, boss, logger, config };
-  const bot = createBot(deps, { token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT, botInfo: options.botInfo });
-  await registerTelegramJobs(boss, { api: bot.api, prisma: db.prisma, logger });
-  if (options.scheduleReminders ?? true) await scheduleReminders(boss);
-  const runner: RunnerHandle = await startPolling(bot);
+  // Zalo chats are served by the same bot through a gateway that answers their API calls with Zalo's.
+  const zalo = config.ZALO_BOT_TOKEN ? new ZaloGateway(new ZaloApi(config.ZALO_BOT_TOKEN, { apiRoot: config.ZALO_API_ROOT }), db.prisma) : undefined;
+  const bot = createBot(deps, {
+    token: config.TELEGRAM_BOT_TOKEN,
+    apiRoot: config.TELEGRAM_API_ROOT,
+    botInfo: options.botInfo,
+    fetch: zalo?.fetch,
+  });
+  await registerTelegramJobs(boss, { api: bot.api, prisma: db.prisma, logger, clock: options.clock });
+  if (options.scheduleReminders ?? true) await scheduleReminders(boss, options.remindersCron);
+  const webhook =
+    config.TELEGRAM_WEBHOOK_URL && config.TELEGRAM_WEBHOOK_SECRET
+      ? await startWebhook(bot, { url: config.TELEGRAM_WEBHOOK_URL, secret: config.TELEGRAM_WEBHOOK_SECRET })
+      : undefined;
+  // Broadcasts: the outbox sender (one active across instances) and the job that starts scheduled ones.
+  // A broadcast left SENDING by a crash is picked up again by the sender as soon as it runs.
+  const broadcasts = createBroadcastDelivery({
+    db,
+    api: bot.api,
+    logger,
+    config,
+    clock: options.clock,
+    tuning: options.broadcastTuning,
+    otherSenders: zalo ? [zaloSender(zalo.api)] : [],
+  });
+  await registerBroadcastJobs(boss, { db, delivery: broadcasts, clock: options.clock });
+  broadcasts.start();
+  const runner: RunnerHandle | undefined = webhook || options.polling === false ? undefined : await startPolling(bot);
+  const zaloIn = zalo ? zaloIntake(bot, zalo, logger) : undefined;
+  const zaloHook = zalo && config.ZALO_WEBHOOK_URL && config.ZALO_WEBHOOK_SECRET ? { url: config.ZALO_WEBHOOK_URL, secret: config.ZALO_WEBHOOK_SECRET } : undefined;
+  if (zalo) await bot.init();
+  const routes = {
+    ...(webhook ? { [webhook.path]: webhook.handler } : {}),
+    ...(zaloIn && zaloHook ? { [new URL(zaloHook.url).pathname]: zaloWebhookHandler(zaloIn, zaloHook.secret) } : {}),
+  };
+  const port = config.PORT ?? (webhook || zaloHook ? 8080 : undefined);
+  const http = port ? await startHttpServer({ port, healthy: () => db.prisma.$queryRaw`SELECT 1`.then(() => true), routes }) : undefined;
+  // Zalo: a webhook once the route is served (Zalo test-calls it), else long polling, which needs no webhook set.
+  if (zalo && zaloHook) await zalo.api.setWebhook(zaloHook.url, zaloHook.secret);
+  else if (zalo) await zalo.api.deleteWebhook();
+  const zaloPolling = zalo && zaloIn && !zaloHook ? startZaloPolling(zaloIn, zalo, logger) : undefined;
   await publishCommands(bot.api).catch((err: unknown) => logger.warn({ err }, "could not publish the command menu"));
   // Role holders' own menus, in the background and paced; stopped with the app.
   const menus = new AbortController();
@@ -58,12 +121,19 @@ export async function startApp(config: BotConfig, options: AppOptions = {}): Pro
     boss,
     bot,
     logger,
+    http,
+    broadcasts,
     stop: () =>
       (stopping ??= (async () => {
         // Finish the updates in hand, then the jobs in hand, then close the store.
-        if (runner.isRunning()) await runner.stop();
+        // In webhook mode the webhook stays registered: other instances, or this one restarted, serve it.
+        await http?.close();
+        if (runner?.isRunning()) await runner.stop();
+        await zaloPolling?.stop();
+        await zaloIn?.drain();
         menus.abort();
         await menusDone;
+        await broadcasts.stop();
         await boss.stop({ graceful: true, wait: true, timeout: 8_000 });
         if (!options.db) await db.close();
         logger.info("stopped");

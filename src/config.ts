@@ -18,6 +18,35 @@ const schema = z.object({
   DATA_DIR: z.string().min(1).default("./data"),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: "config.bad_log_level" }).default("info"),
   OPERATOR_LANGUAGE: z.enum(["vi", "en"], { message: "config.bad_language" }).default("vi"),
+  /** The Zalo bot's token (Zalo Bot Creator); unset means Telegram only. */
+  ZALO_BOT_TOKEN: z
+    .string()
+    .regex(/^\d+:[\w-]+$/, { message: "config.bad_zalo_token" })
+    .optional(),
+  ZALO_API_ROOT: z.url({ protocol: /^https?$/, message: "config.bad_url" }).default("https://bot-api.zaloplatforms.com"),
+  /** Public HTTPS address Zalo posts updates to; unset means long polling (one instance only). */
+  ZALO_WEBHOOK_URL: z.url({ protocol: /^https?$/, message: "config.bad_url" }).optional(),
+  /** Zalo sends it back in X-Bot-Api-Secret-Token. */
+  ZALO_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,256}$/, { message: "config.bad_webhook_secret" })
+    .optional(),
+  /** Public HTTPS address Telegram posts updates to; unset means long polling. */
+  TELEGRAM_WEBHOOK_URL: z.url({ protocol: /^https?$/, message: "config.bad_url" }).optional(),
+  /** Telegram sends it back in X-Telegram-Bot-Api-Secret-Token, so forged updates are refused. */
+  TELEGRAM_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,256}$/, { message: "config.bad_webhook_secret" })
+    .optional(),
+  /** Port of the HTTP server (webhook and /healthz); unset means no server unless a webhook needs one (8080). */
+  PORT: z.coerce.number({ message: "config.bad_port" }).int({ message: "config.bad_port" }).min(1, { message: "config.bad_port" }).max(65535, { message: "config.bad_port" }).optional(),
+  /** Broadcasts use Telegram's paid broadcast mode (allow_paid_broadcast: up to 1,000 messages/s, billed in Stars). */
+  TELEGRAM_PAID_BROADCAST: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
+  /** Broadcast messages per second for this bot token; default 30 (1,000 in paid mode). */
+  BROADCAST_RATE_PER_SECOND: z.coerce.number().int().min(1).max(1000).optional(),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -49,6 +78,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: { requireBotToken: b
   }
   if (options.requireBotToken && !parsed.data.TELEGRAM_BOT_TOKEN) {
     throw new ConfigError([t("config.missing_token", { ns: "cli" })]);
+  }
+  for (const platform of ["TELEGRAM", "ZALO"] as const) {
+    if (parsed.data[`${platform}_WEBHOOK_URL`] && !parsed.data[`${platform}_WEBHOOK_SECRET`]) {
+      throw new ConfigError([t("config.missing_webhook_secret", { ns: "cli", name: platform })]);
+    }
   }
   return parsed.data;
 }

@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { afterAll, expect, it } from "vitest";
 import { tFor } from "../src/i18n/i18n.ts";
 import { LAI_CHAU_DEMO } from "../src/organisation/demo/lai-chau.ts";
+import { DEMO_TARGETS } from "../src/drive/demo.ts";
 
 const run = promisify(execFile);
 const dirs: string[] = [];
@@ -26,7 +27,7 @@ it("loads the demo data, lists units with codes, and grants roles", async () => 
 
   expect(await cli("load-demo")).toEqual({
     code: 0,
-    out: `${t("cli.demo_loaded", { ns: "cli", count: LAI_CHAU_DEMO.length })}\n${t("targets.cli.demoLoaded", { campaigns: 1, targets: 4 })}\n`,
+    out: `${t("cli.demo_loaded", { ns: "cli", count: LAI_CHAU_DEMO.length })}\n${t("targets.cli.demoLoaded", { campaigns: 1, targets: DEMO_TARGETS.length })}\n`,
   });
   // A second load changes nothing.
   expect((await cli("load-demo")).code).toBe(0);

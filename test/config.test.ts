@@ -27,6 +27,17 @@ describe("configuration", () => {
     expect(config.LOG_LEVEL).toBe("info");
   });
 
+  it("asks for a webhook secret with a webhook, and checks the secret and the port", () => {
+    expect(problems({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_WEBHOOK_URL: "https://bot.example.vn/telegram" })).toEqual([
+      tFor("vi")("config.missing_webhook_secret", { ns: "cli", name: "TELEGRAM" }),
+    ]);
+    const lines = problems({ OPERATOR_LANGUAGE: "en", TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_WEBHOOK_SECRET: "short", PORT: "99999" });
+    expect(lines).toEqual([
+      tFor("en")("config.bad_webhook_secret", { ns: "cli", name: "TELEGRAM_WEBHOOK_SECRET" }),
+      tFor("en")("config.bad_port", { ns: "cli", name: "PORT" }),
+    ]);
+  });
+
   it("explains how to get a token when there is none", () => {
     expect(problems({})).toEqual([tFor("vi")("config.missing_token", { ns: "cli" })]);
     expect(problems({ OPERATOR_LANGUAGE: "en", TELEGRAM_BOT_TOKEN: "" })[0]).toContain("@BotFather");

@@ -41,13 +41,21 @@ export const AUDIT_ACTIONS = [
   "report.submit",
   "report.status",
   "report.nudge",
+  "summary.view",
+  "summary.export",
+  "export.data",
+  "export.personal",
+  "broadcast.create",
+  "broadcast.view",
+  "broadcast.edit",
+  "broadcast.cancel",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 const DENIED = "denied:";
 
 /** Kinds of audit targets with a label under `audit.targets.<type>`; others show as stored. */
-export const TARGET_TYPES = ["Person", "Application", "Member", "Unit", "Invite", "RoleGrant"] as const;
+export const TARGET_TYPES = ["Person", "Application", "Member", "Unit", "Invite", "RoleGrant", "Broadcast"] as const;
 type TargetType = (typeof TARGET_TYPES)[number];
 const isTargetType = (type: string): type is TargetType => (TARGET_TYPES as readonly string[]).includes(type);
 

@@ -13,6 +13,7 @@ import { findUnitByCode, listUnits, upsertUnits } from "../organisation/units.ts
 import { findOrCreatePerson } from "../people/people.ts";
 import { memberCommands } from "./members.ts";
 import { targetCommands } from "./targets.ts";
+import { summaryCommands } from "./summary.ts";
 import { unitCommands } from "./units.ts";
 
 const t = tFor(operatorLang());
@@ -25,6 +26,7 @@ const commands: Record<string, Command> = {
   ...unitCommands,
   ...memberCommands,
   ...targetCommands,
+  ...summaryCommands,
   async "load-demo"(prisma) {
     const count = await upsertUnits(prisma, LAI_CHAU_DEMO);
     say("cli.demo_loaded", { count });
@@ -95,4 +97,6 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main();
+// Exit at once: Prisma's migration engine (WebAssembly) leaves a ten-second timer behind after it is freed, which
+// would keep every command waiting that long. Output is written synchronously on Linux, so nothing is lost.
+process.exit(await main());

@@ -20,6 +20,7 @@ if (command === "migrate") {
   const applied = await applyMigrations(db.adapterFactory);
   say(applied.length ? "db.applied" : "db.up_to_date", { names: applied.join(", ") });
   await db.close();
+  process.exit(0); // see src/cli/main.ts: the migration engine's leftover timer
 } else if (command === "migration" && name && /^[a-z0-9_]+$/.test(name)) {
   // Diffed on a throw-away in-memory database: no server needed.
   const sql = await pendingSchemaChanges(new PrismaPGlite(new PGlite()));

@@ -1,6 +1,7 @@
 // Demo drive data for Lai Châu, from the plans in shared/seeds/:
 // - 000: the 2026 "Tháng cao điểm" of LĐLĐ tỉnh Lai Châu (plan of 02/04/2026), two waves: Đợt 1 = May 2026 (Workers'
-//   Month), Đợt 2 = July 2026, ending on 28/7, the 97th anniversary of the Vietnam Trade Union (28/7/1929).
+//   Month), Đợt 2 = July 2026, ending on 28/7, the 97th anniversary of the Vietnam Trade Union (28/7/1929). Each wave
+//   carries the member-facing announcement (Vietnamese) that members of the province's unions receive on its first day.
 // - 001: the province's 2025 target, a net increase (thực tăng) of 1,810 members.
 // - 004: the targets of the former Phong Thổ district plan (≥50 new members, 1 new non-state CĐCS, ≥94 members
 //   introduced to the Party), applied here to the commune union of Phong Thổ (LC-PT) for 2026, as an example of a
@@ -11,9 +12,21 @@ import type { PrismaClient } from "../db/database.ts";
 import { findUnitByCode } from "../organisation/units.ts";
 import { createCampaign, findCampaignByCode, type CampaignInput } from "./campaigns.ts";
 import { setTarget, type Period } from "./targets.ts";
+import { awardsSchema, type AwardsInput } from "../summary/awards.ts";
 
-export const DEMO_CAMPAIGN: { issuingUnitCode: string; input: CampaignInput } = {
+export const DEMO_CAMPAIGN: { issuingUnitCode: string; input: CampaignInput; awards: AwardsInput } = {
   issuingUnitCode: "LC",
+  // Award tiers modelled on the An Giang emulation rules (seeds/003): units in groups; Bằng khen when the net increase
+  // meets the target; one more individual certificate at ≥10 % above it, one more collective (group 1) or individual
+  // (group 2) at ≥20 %. Groups: the two wards, the four communes, the sectoral unions and the union directly under LC.
+  awards: {
+    award: "Bằng khen Liên đoàn Lao động tỉnh",
+    groups: [
+      { name: "Nhóm 1", units: ["LC-TP", "LC-DK"], collective: 2, individual: 5, tiers: [{ abovePercent: 10, individual: 1 }, { abovePercent: 20, collective: 1 }] },
+      { name: "Nhóm 2", units: ["LC-PT", "LC-BL", "LC-TU", "LC-SH"], collective: 2, individual: 3, tiers: [{ abovePercent: 10, individual: 1 }, { abovePercent: 20, individual: 2 }] },
+      { name: "Nhóm 3", units: ["LC-GD", "LC-YT", "LC-BD"], collective: 2, individual: 2, tiers: [{ abovePercent: 10, individual: 1 }] },
+    ],
+  },
   input: {
     code: "LC-TCD-2026",
     name: "Tháng cao điểm phát triển đoàn viên, thành lập CĐCS năm 2026",
@@ -24,13 +37,15 @@ export const DEMO_CAMPAIGN: { issuingUnitCode: string; input: CampaignInput } = 
         name: "Đợt 1 – Tháng Công nhân",
         startsOn: "01/05/2026",
         endsOn: "31/05/2026",
-        announcement: "Tháng 5/2026 – Tháng Công nhân: Công đoàn Việt Nam mời người lao động gia nhập công đoàn. Đăng ký ngay trong chat.",
+        announcement:
+          "Tháng 5/2026 là Tháng Công nhân, mở đầu Tháng cao điểm phát triển đoàn viên của LĐLĐ tỉnh Lai Châu. Mỗi đoàn viên hãy giới thiệu ít nhất một đồng nghiệp chưa vào công đoàn: gửi cho họ đường link hoặc mã QR gia nhập của công đoàn cơ sở mình để đăng ký ngay trong chat.",
       },
       {
         name: "Đợt 2 – Kỷ niệm 97 năm Ngày thành lập Công đoàn Việt Nam (28/7)",
         startsOn: "01/07/2026",
         endsOn: "28/07/2026",
-        announcement: "Chào mừng 97 năm Ngày thành lập Công đoàn Việt Nam (28/7/1929 – 28/7/2026): hãy cùng gia nhập công đoàn.",
+        announcement:
+          "Chào mừng 97 năm Ngày thành lập Công đoàn Việt Nam (28/7/1929 – 28/7/2026), Đợt 2 Tháng cao điểm bắt đầu. Công đoàn là nhà của người lao động: hãy rủ đồng nghiệp chưa vào công đoàn cùng đăng ký gia nhập trước ngày 28/7.",
       },
     ],
   },
@@ -41,6 +56,10 @@ export const DEMO_TARGETS: { unitCode: string; period: { year: number } | { camp
   { unitCode: "LC-PT", period: { year: 2026 }, metric: "NEW_MEMBERS", value: 50 },
   { unitCode: "LC-PT", period: { year: 2026 }, metric: "NEW_GRASSROOTS", value: 1 },
   { unitCode: "LC-PT", period: { year: 2026 }, metric: "PARTY_INTRODUCTIONS", value: 94 },
+  // Net-increase targets of the campaign for the province and the units directly under it (illustrative numbers).
+  ...([
+    ["LC", 300], ["LC-TP", 40], ["LC-DK", 60], ["LC-PT", 20], ["LC-BL", 15], ["LC-TU", 25], ["LC-SH", 10], ["LC-GD", 15], ["LC-YT", 25], ["LC-BD", 5],
+  ] as const).map(([unitCode, value]) => ({ unitCode, period: { campaignCode: "LC-TCD-2026" }, metric: "NET_INCREASE" as const, value })),
 ];
 
 /** Loads the demo campaign and targets (the demo units must be loaded first). Returns what was loaded. */
@@ -51,6 +70,7 @@ export async function loadDriveDemo(prisma: PrismaClient): Promise<{ campaigns: 
     const result = await createCampaign(prisma, { operator: true }, issuer.id, DEMO_CAMPAIGN.input);
     if (!result.ok) throw new Error(`demo campaign not created: ${result.reason}`);
   }
+  await prisma.campaign.update({ where: { code: DEMO_CAMPAIGN.input.code }, data: { awards: awardsSchema.parse(DEMO_CAMPAIGN.awards) } });
   for (const target of DEMO_TARGETS) {
     const unit = await findUnitByCode(prisma, target.unitCode);
     if (!unit) throw new Error(`demo unit ${target.unitCode} missing`);

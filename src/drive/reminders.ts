@@ -2,6 +2,10 @@
 // the weekly report is due (default Friday 15:00), an overdue nudge (default Monday 08:00, only to unions
 // without a report for the week before), and a campaign wave's start, half-time and last three days.
 // Nothing is sent in quiet hours (21:00–07:00 Vietnam time): a reminder due then goes out at 07:00.
+// A wave's milestones also reach the members (a Member row, not left, reachable, reminders on) of the grassroots
+// unions under the issuing unit: the wave's announcement at its start, a short text at half-time and near its end
+// (each switchable per campaign with `members: false`); once per person and wave, never twice for a chair. Members who
+// turned announcements off (Person.announcementsOn) are skipped too.
 // Each (reminder, person, period) is claimed in ReminderDelivery (a unique key) before it is sent, so
 // several bot instances running the same schedule never send it twice. No Telegram here: the channel
 // passes a `deliver` function.
@@ -9,19 +13,20 @@ import { z } from "zod";
 import type { PrismaClient } from "../db/database.ts";
 import type { Role } from "../generated/prisma/client.ts";
 import { GRASSROOTS_TYPES } from "../organisation/units.ts";
+import { isQuietHours } from "../shared/time.ts";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** Vietnam has no daylight saving time: local time is UTC+7 all year. */
 const VN_OFFSET = 7 * HOUR;
-export const QUIET_FROM_HOUR = 21;
-export const QUIET_UNTIL_HOUR = 7;
+// Quiet hours live in src/shared/time.ts (broadcasts respect them too).
+export { QUIET_FROM_HOUR, QUIET_UNTIL_HOUR, isQuietHours } from "../shared/time.ts";
 
 export type ReminderKind = "report_due" | "overdue" | "wave_start" | "wave_half" | "wave_ending";
 
 const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/);
 const weekly = z.strictObject({ enabled: z.boolean().optional(), weekday: z.number().int().min(1).max(7).optional(), time: time.optional() });
-const once = z.strictObject({ enabled: z.boolean().optional(), time: time.optional() });
+const once = z.strictObject({ enabled: z.boolean().optional(), time: time.optional(), members: z.boolean().optional() });
 
 /** Campaign.reminders: per-campaign overrides. Weekdays are ISO (1 = Monday … 7 = Sunday). */
 export const CampaignRemindersSchema = z.strictObject({
@@ -41,6 +46,8 @@ interface Weekly {
 interface Once {
   enabled: boolean;
   time: string;
+  /** Members of the covered unions get a member-facing text too. */
+  members: boolean;
 }
 export interface ReminderSettings {
   reportDue: Weekly;
@@ -53,9 +60,9 @@ export interface ReminderSettings {
 export const DEFAULT_REMINDERS: ReminderSettings = {
   reportDue: { enabled: true, weekday: 5, time: "15:00" },
   overdue: { enabled: true, weekday: 1, time: "08:00" },
-  waveStart: { enabled: true, time: "08:00" },
-  waveHalf: { enabled: true, time: "08:00" },
-  waveEnding: { enabled: true, time: "08:00", daysBefore: 3 },
+  waveStart: { enabled: true, time: "08:00", members: true },
+  waveHalf: { enabled: true, time: "08:00", members: true },
+  waveEnding: { enabled: true, time: "08:00", daysBefore: 3, members: true },
 };
 
 /** The campaign's settings over the defaults; invalid JSON is reported and ignored. */
@@ -96,11 +103,6 @@ export function atVietnamTime(date: Date, hhmm: string): Date {
   return new Date(date.getTime() + ((h ?? 0) * 60 + (m ?? 0)) * 60_000 - VN_OFFSET);
 }
 
-export function isQuietHours(now: Date): boolean {
-  const hour = new Date(now.getTime() + VN_OFFSET).getUTCHours();
-  return hour >= QUIET_FROM_HOUR || hour < QUIET_UNTIL_HOUR;
-}
-
 const isoDate = (d: Date) => d.toISOString().slice(0, 10);
 const addDays = (d: Date, days: number) => new Date(d.getTime() + days * DAY);
 
@@ -124,6 +126,8 @@ export interface ReminderUnit {
 
 export interface DueReminder {
   kind: ReminderKind;
+  /** Chairs (and deputies) of the unit, or a member of it (wave reminders only). */
+  audience: "chair" | "member";
   /** ReminderDelivery.key: kind, period, unit and person. */
   key: string;
   personId: string;
@@ -131,13 +135,15 @@ export interface DueReminder {
   /** Report reminders: the Monday of the week to report. */
   weekStart?: Date;
   /** Wave reminders. */
-  wave?: { id: string; name: string; campaignName: string; startsOn: Date; endsOn: Date };
+  wave?: { id: string; name: string; campaignName: string; startsOn: Date; endsOn: Date; announcement: string | null };
   /** wave_ending: how many days before the wave's last day. */
   daysBefore?: number;
 }
 
 /** A reminder for one unit, before its recipients are known. */
-type Candidate = Omit<DueReminder, "key" | "personId"> & { period: string; roles: Role[] };
+type Candidate = Omit<DueReminder, "key" | "personId" | "audience"> & { period: string; roles: Role[] };
+/** A wave milestone for the members of the covered unions. */
+type MemberCandidate = { kind: ReminderKind; wave: NonNullable<DueReminder["wave"]>; daysBefore?: number; units: ReminderUnit[] };
 
 const REPORT_ROLES: Role[] = ["CHAIR", "DEPUTY_CHAIR"];
 const WAVE_ROLES: Role[] = ["CHAIR"];
@@ -195,6 +201,7 @@ export async function dueReminders(prisma: PrismaClient, now: Date, onWarning?: 
   const hasReport = new Set(reported.map((r) => `${r.unitId}:${isoDate(r.weekStart)}`));
 
   const candidates: Candidate[] = [];
+  const memberCandidates: MemberCandidate[] = [];
   for (const u of grassroots) {
     const unit = { id: u.id, code: u.code, name: u.name };
     const s = settingsFor(u.id);
@@ -221,15 +228,16 @@ export async function dueReminders(prisma: PrismaClient, now: Date, onWarning?: 
       for (const [kind, setting, date] of kinds) {
         const dueAt = atVietnamTime(date, setting.time);
         if (!setting.enabled || now < dueAt || now.getTime() >= dueAt.getTime() + WAVE_WINDOW) continue;
-        const wave = { id: w.id, name: w.name, campaignName: c.name, startsOn: w.startsOn, endsOn: w.endsOn };
+        const wave = { id: w.id, name: w.name, campaignName: c.name, startsOn: w.startsOn, endsOn: w.endsOn, announcement: w.announcement };
+        const daysBefore = kind === "wave_ending" ? s.waveEnding.daysBefore : undefined;
+        if (setting.members) memberCandidates.push({ kind, wave, daysBefore, units: covered.map((u) => ({ id: u.id, code: u.code, name: u.name })) });
         for (const u of covered) {
-          const daysBefore = kind === "wave_ending" ? s.waveEnding.daysBefore : undefined;
           candidates.push({ kind, unit: { id: u.id, code: u.code, name: u.name }, wave, daysBefore, period: w.id, roles: WAVE_ROLES });
         }
       }
     }
   }
-  if (candidates.length === 0) return [];
+  if (candidates.length === 0 && memberCandidates.length === 0) return [];
 
   const grants = await prisma.roleGrant.findMany({
     where: {
@@ -243,11 +251,42 @@ export async function dueReminders(prisma: PrismaClient, now: Date, onWarning?: 
   for (const { period, roles, ...candidate } of candidates) {
     const people = new Set(grants.filter((g) => g.unitId === candidate.unit.id && roles.includes(g.role)).map((g) => g.personId));
     for (const personId of people) {
-      due.push({ ...candidate, personId, key: `${candidate.kind}:${period}:${candidate.unit.id}:${personId}` });
+      due.push({ ...candidate, audience: "chair", personId, key: `${candidate.kind}:${period}:${candidate.unit.id}:${personId}` });
     }
   }
-  return due;
+  return [...due, ...(await dueForMembers(prisma, memberCandidates, due))];
 }
+
+/** The member-facing wave texts: one per member and wave milestone, skipping people who got the chairs' text for it. */
+async function dueForMembers(prisma: PrismaClient, candidates: MemberCandidate[], chairs: DueReminder[]): Promise<DueReminder[]> {
+  if (candidates.length === 0) return [];
+  const unitIds = [...new Set(candidates.flatMap((c) => c.units.map((u) => u.id)))];
+  const members = await prisma.member.findMany({
+    where: { unitId: { in: unitIds }, leftOn: null, personId: { not: null }, person: { remindersOn: true, announcementsOn: true, unreachableAt: null } },
+    select: { personId: true, unitId: true },
+  });
+  const toldAsChair = new Set(chairs.filter((r) => r.wave).map((r) => `${r.kind}:${r.wave!.id}:${r.personId}`));
+  const due: DueReminder[] = [];
+  for (const c of candidates) {
+    const units = new Map(c.units.map((u) => [u.id, u]));
+    for (const m of members) {
+      const unit = units.get(m.unitId);
+      if (!unit || !m.personId || toldAsChair.has(`${c.kind}:${c.wave.id}:${m.personId}`)) continue;
+      due.push({ kind: c.kind, audience: "member", unit, wave: c.wave, daysBefore: c.daysBefore, personId: m.personId, key: `${c.kind}:member:${c.wave.id}:${m.personId}` });
+    }
+  }
+  // The schedule runs every 15 minutes through a day-long window: leave out, in a few indexed lookups, the members
+  // already sent to, so later runs do not try to claim thousands of deliveries again.
+  const sent = new Set<string>();
+  for (let i = 0; i < due.length; i += KEY_BATCH) {
+    const keys = due.slice(i, i + KEY_BATCH).map((r) => r.key);
+    for (const d of await prisma.reminderDelivery.findMany({ where: { key: { in: keys } }, select: { key: true } })) sent.add(d.key);
+  }
+  return due.filter((r) => !sent.has(r.key));
+}
+
+/** Keys looked up per query (a bound parameter each). */
+const KEY_BATCH = 5_000;
 
 // --- Sending, at most once ---
 

@@ -78,7 +78,7 @@ export async function nudgeMissing(
       const target = status.missing.find((u) => u.id === g.unitId)!;
       const key = `nudge:${day}:${target.id}:${g.personId}`;
       if (await claimDelivery(tx as unknown as PrismaClient, key, g.personId, input.now)) {
-        claimed.push({ kind: "overdue", key, personId: g.personId, unit: target, weekStart: input.weekStart });
+        claimed.push({ kind: "overdue", audience: "chair", key, personId: g.personId, unit: target, weekStart: input.weekStart });
       } else already++;
     }
     await writeAudit(tx, {

@@ -126,16 +126,45 @@ async function writeTarget(tx: Prisma.TransactionClient, actorId: string | null,
   return { before, changed: true };
 }
 
-/** The cascade check for the parent of `unitId`: the children's sum against the parent's target, when it has one. */
-export async function cascadeCheck(db: Db, unitId: string, period: Period, metric: TargetMetric): Promise<CascadeWarning | undefined> {
+/**
+ * The cascade check for the parent of `unitId`: the children's sum against the parent's target, when it has one.
+ * With `proposed`, the sum counts that value for `unitId` instead of its stored one (a preview before writing).
+ */
+export async function cascadeCheck(db: Db, unitId: string, period: Period, metric: TargetMetric, proposed?: number): Promise<CascadeWarning | undefined> {
   const unit = await db.unit.findUnique({ where: { id: unitId }, select: { parentId: true } });
   if (!unit?.parentId) return undefined;
   const key = periodKey(period);
   const parent = await db.target.findUnique({ where: { unitId_periodKey_metric: { unitId: unit.parentId, periodKey: key, metric } }, select: { value: true } });
   if (!parent) return undefined;
-  const sum = await db.target.aggregate({ where: { periodKey: key, metric, unit: { parentId: unit.parentId } }, _sum: { value: true } });
-  const childrenSum = sum._sum.value ?? 0;
+  const others = proposed === undefined ? {} : { unitId: { not: unitId } };
+  const sum = await db.target.aggregate({ where: { periodKey: key, metric, unit: { parentId: unit.parentId }, ...others }, _sum: { value: true } });
+  const childrenSum = (sum._sum.value ?? 0) + (proposed ?? 0);
   return childrenSum > parent.value ? { exceedsParent: { parentUnitId: unit.parentId, parentValue: parent.value, childrenSum } } : undefined;
+}
+
+/** The other direction: the targets already given to the unit's children add up to more than `value`. */
+export async function childrenCheck(db: Db, unitId: string, period: Period, metric: TargetMetric, value: number): Promise<number | undefined> {
+  const sum = await db.target.aggregate({ where: { periodKey: periodKey(period), metric, unit: { parentId: unitId } }, _sum: { value: true } });
+  const childrenSum = sum._sum.value ?? 0;
+  return childrenSum > value ? childrenSum : undefined;
+}
+
+export type TargetPreview =
+  | { ok: true; before: number | null; warning?: CascadeWarning; childrenSum?: number }
+  | { ok: false; reason: "unitNotFound" | "campaignNotFound" | "campaignNotForUnit" | "invalidValue" | "invalidYear" };
+
+/** What setting the target would do, without writing: the value before and the cascade warnings either way. */
+export async function previewTarget(prisma: PrismaClient, input: Omit<SetTargetInput, "actorId">): Promise<TargetPreview> {
+  const unit = await prisma.unit.findUnique({ where: { id: input.unitId }, select: { id: true } });
+  if (!unit) return { ok: false, reason: "unitNotFound" };
+  if (!validValue(input.value)) return { ok: false, reason: "invalidValue" };
+  const period = await checkPeriod(prisma, input.unitId, input.period);
+  if (period !== "ok") return { ok: false, reason: period };
+  const key = periodKey(input.period);
+  const existing = await prisma.target.findUnique({ where: { unitId_periodKey_metric: { unitId: input.unitId, periodKey: key, metric: input.metric } }, select: { value: true } });
+  const warning = await cascadeCheck(prisma, input.unitId, input.period, input.metric, input.value);
+  const childrenSum = await childrenCheck(prisma, input.unitId, input.period, input.metric, input.value);
+  return { ok: true, before: existing?.value ?? null, ...(warning ? { warning } : {}), ...(childrenSum !== undefined ? { childrenSum } : {}) };
 }
 
 export async function setTarget(prisma: PrismaClient, input: SetTargetInput): Promise<SetTargetResult> {
@@ -188,8 +217,19 @@ export interface TargetImportError {
   params?: Record<string, string | number>;
 }
 
+export interface TargetChange {
+  line: number;
+  code: string;
+  metric: TargetMetric;
+  period: string;
+  before: number | null;
+  after: number;
+}
+
 export interface TargetImportResult {
   errors: TargetImportError[];
+  /** The lines that create or change a target (for a preview). */
+  changes: TargetChange[];
   created: number;
   updated: number;
   unchanged: number;
@@ -219,13 +259,26 @@ export function formatTargetImportErrors(t: T, errors: TargetImportError[], max 
   return lines;
 }
 
+/** Thrown to roll a dry run's transaction back, carrying what it would have done. */
+class DryRun extends Error {
+  constructor(readonly result: TargetImportResult) {
+    super("dry run");
+  }
+}
+
 /**
  * Imports targets: every line is checked (format, unit, metric, period, value, duplicates, the importer's scope)
  * before anything is written; then all are written in one transaction, or none. A line equal to the stored target
- * changes nothing, so importing the same file twice is harmless.
+ * changes nothing, so importing the same file twice is harmless. With `dryRun` the same writes run and are rolled
+ * back, so the preview (counts, changes, cascade warnings) is exactly what the real import will do.
  */
-export async function importTargets(prisma: PrismaClient, importer: Actor, file: { bytes: Buffer; name: string }): Promise<TargetImportResult> {
-  const fail = (errors: TargetImportError[]): TargetImportResult => ({ errors, created: 0, updated: 0, unchanged: 0, written: false, warnings: [] });
+export async function importTargets(
+  prisma: PrismaClient,
+  importer: Actor,
+  file: { bytes: Buffer; name: string },
+  options: { dryRun?: boolean } = {},
+): Promise<TargetImportResult> {
+  const fail = (errors: TargetImportError[]): TargetImportResult => ({ errors, changes: [], created: 0, updated: 0, unchanged: 0, written: false, warnings: [] });
   const sheet = await readSheet(file.bytes, file.name, acceptedHeaders());
   const missing = (["code", "metric", "value"] as TargetColumn[]).filter((c) => sheet.missingColumns.includes(c));
   if (sheet.missingColumns.includes("year") && sheet.missingColumns.includes("campaign")) missing.push("year");
@@ -297,30 +350,40 @@ export async function importTargets(prisma: PrismaClient, importer: Actor, file:
     return fail(errors);
   }
 
-  const counts = await prisma.$transaction(async (tx) => {
+  const codeOf = new Map([...units].map(([code, id]) => [id, code]));
+  const write = async (tx: Prisma.TransactionClient): Promise<TargetImportResult> => {
     let created = 0;
     let updated = 0;
     let unchanged = 0;
+    const changes: TargetChange[] = [];
     for (const row of rows) {
       const { before, changed } = await writeTarget(tx, actorId, row, "import");
       if (!changed) unchanged++;
-      else if (before === null) created++;
-      else updated++;
+      else {
+        if (before === null) created++;
+        else updated++;
+        changes.push({ line: row.line, code: row.code, metric: row.metric, period: row.periodLabel, before, after: row.value });
+      }
     }
     await writeAudit(tx, { actorId, action: "target.import", targetType: "TargetFile", after: { fileName: file.name, created, updated, unchanged } });
-    return { created, updated, unchanged };
-  });
-
-  const warnings: TargetImportResult["warnings"] = [];
-  const checked = new Set<string>();
-  const codeOf = new Map([...units].map(([code, id]) => [id, code]));
-  for (const row of rows) {
-    const warning = await cascadeCheck(prisma, row.unitId, row.period, row.metric);
-    if (!warning) continue;
-    const key = `${warning.exceedsParent.parentUnitId}|${periodKey(row.period)}|${row.metric}`;
-    if (checked.has(key)) continue;
-    checked.add(key);
-    warnings.push({ ...warning, metric: row.metric, parentCode: codeOf.get(warning.exceedsParent.parentUnitId) ?? "", period: row.periodLabel });
+    const warnings: TargetImportResult["warnings"] = [];
+    const checked = new Set<string>();
+    for (const row of rows) {
+      const warning = await cascadeCheck(tx, row.unitId, row.period, row.metric);
+      if (!warning) continue;
+      const key = `${warning.exceedsParent.parentUnitId}|${periodKey(row.period)}|${row.metric}`;
+      if (checked.has(key)) continue;
+      checked.add(key);
+      warnings.push({ ...warning, metric: row.metric, parentCode: codeOf.get(warning.exceedsParent.parentUnitId) ?? "", period: row.periodLabel });
+    }
+    const result = { errors: [], changes, created, updated, unchanged, written: !options.dryRun, warnings };
+    if (options.dryRun) throw new DryRun(result);
+    return result;
+  };
+  try {
+    return await prisma.$transaction(write, { timeout: 60_000 });
+  } catch (error) {
+    if (error instanceof DryRun) return error.result;
+    throw error;
   }
-  return { errors: [], ...counts, written: true, warnings };
 }

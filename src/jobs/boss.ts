@@ -20,10 +20,16 @@ function pgliteExecutor(pglite: PGlite) {
   };
 }
 
-export async function startBoss(db: Database, onError: (error: Error) => void): Promise<PgBoss> {
+/** How often pg-boss checks its cron schedules and moves due ones into their queues (seconds; 1–45). */
+export interface BossTimings {
+  cronMonitorIntervalSeconds?: number;
+  cronWorkerIntervalSeconds?: number;
+}
+
+export async function startBoss(db: Database, onError: (error: Error) => void, timings: BossTimings = {}): Promise<PgBoss> {
   const boss = db.pglite
-    ? new PgBoss({ db: pgliteExecutor(db.pglite), max: 1 })
-    : new PgBoss({ connectionString: db.connectionString, max: 4, application_name: "congdoan-bot" });
+    ? new PgBoss({ db: pgliteExecutor(db.pglite), max: 1, ...timings })
+    : new PgBoss({ connectionString: db.connectionString, max: 4, application_name: "congdoan-bot", ...timings });
   boss.on("error", onError);
   await boss.start();
   return boss;

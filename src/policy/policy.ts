@@ -11,7 +11,9 @@ export type Action = "application.decide" | "application.view" | "role.grant" | 
   | "member.list" | "member.leave" | "member.import" | "audit.read" | "poster.create"
   | "unit.import" | "unit.export"
   | "report.submit" | "report.status" | "report.nudge"
-  | "campaign.manage" | "target.set" | "target.view";
+  | "campaign.manage" | "target.set" | "target.view"
+  | "summary.view" | "export.data" | "export.personal"
+  | "broadcast.create" | "broadcast.view" | "broadcast.edit" | "broadcast.cancel";
 
 /** Where an action applies: a unit, with its ancestors (nearest first, the unit itself included). */
 export interface UnitTarget {
@@ -52,6 +54,18 @@ const RULES: Record<Action, Partial<Record<Role, Scope>>> = {
   "campaign.manage": { OFFICER: "subtree" },
   "target.set": { OFFICER: "below" },
   "target.view": { CHAIR: "own-unit", DEPUTY_CHAIR: "own-unit", OFFICER: "subtree" },
+  // The summary of a unit's children against targets (/summary, src/summary/), and exports of a unit's numbers,
+  // units, reports, applications and members (/export, CLI export). Personal data columns in exports (names,
+  // phones, birth dates) only for the union's own chair or deputy and admins: an officer's export of a whole subtree
+  // carries numbers and member numbers, not people (data minimisation, PDPL 91/2025).
+  "summary.view": { CHAIR: "own-unit", DEPUTY_CHAIR: "own-unit", OFFICER: "subtree" },
+  "export.data": { CHAIR: "own-unit", DEPUTY_CHAIR: "own-unit", OFFICER: "subtree" },
+  "export.personal": { CHAIR: "own-unit", DEPUTY_CHAIR: "own-unit" },
+  // Broadcasts (src/broadcasts/) to an audience within a unit's subtree; to everyone everywhere (no unit): admins only.
+  "broadcast.create": { OFFICER: "subtree" },
+  "broadcast.view": { OFFICER: "subtree" },
+  "broadcast.edit": { OFFICER: "subtree" },
+  "broadcast.cancel": { OFFICER: "subtree" },
 };
 
 /** A deputy chair (phó chủ tịch CĐCS) acts like the chair of their union wherever a rule does not name them. */

@@ -46,3 +46,33 @@ export function formatVietnamTime(at: Date | number): string {
 export function formatVietnamDateTime(at: Date | number): string {
   return `${formatVietnamDate(at)} ${formatVietnamTime(at)}`;
 }
+
+// --- Quiet hours (21:00–07:00 Vietnam time): no reminders, no non-urgent announcements ---
+
+const HOUR_MS = 3_600_000;
+/** Vietnam has no daylight saving time: local time is UTC+7 all year. */
+const VN_OFFSET_MS = 7 * HOUR_MS;
+export const QUIET_FROM_HOUR = 21;
+export const QUIET_UNTIL_HOUR = 7;
+
+export function isQuietHours(now: Date): boolean {
+  const hour = new Date(now.getTime() + VN_OFFSET_MS).getUTCHours();
+  return hour >= QUIET_FROM_HOUR || hour < QUIET_UNTIL_HOUR;
+}
+
+/** Parses "dd/mm/yyyy HH:mm" as Vietnam time; null when it is not a real date and time. */
+export function parseVietnamDateTime(text: string): Date | null {
+  const m = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{4})\s+(\d{1,2}):(\d{2})\s*$/.exec(text);
+  if (!m) return null;
+  const [d, mo, y, h, mi] = m.slice(1).map(Number) as [number, number, number, number, number];
+  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59) return null;
+  const utc = Date.UTC(y, mo - 1, d, h, mi);
+  const check = new Date(utc);
+  if (check.getUTCDate() !== d || check.getUTCMonth() !== mo - 1) return null;
+  return new Date(utc - VN_OFFSET_MS);
+}
+
+/** dd/mm/yyyy HH:mm of an instant, in Vietnam time. */
+export function formatVietnamMinute(at: Date | number): string {
+  return `${formatVietnamDate(at)} ${formatVietnamTime(at).slice(0, 5)}`;
+}

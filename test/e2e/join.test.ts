@@ -111,7 +111,7 @@ describe("the command menu", () => {
     const h = await startHarness();
     try {
       const vi = h.fake.commandsFor(undefined, undefined).map((c) => c.command);
-      expect(vi).toEqual(["start", "status", "language", "cancel", "help"]);
+      expect(vi).toEqual(["start", "status", "language", "stop", "cancel", "help"]);
       expect(h.fake.commandsFor(undefined, undefined)[0]?.description).toBe(tFor("vi")("commands.start"));
       expect(h.fake.commandsFor(undefined, "en")[0]?.description).toBe(tFor("en")("commands.start"));
     } finally {

@@ -3,6 +3,8 @@
 // outside" is an officer of another ward (LC-TP), "other chair" the chair of a neighbouring union.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Message } from "grammy/types";
+import { createBroadcast } from "../../src/broadcasts/broadcasts.ts";
+import { vietnamWeekStart } from "../../src/drive/reminders.ts";
 import { tFor } from "../../src/i18n/i18n.ts";
 import { submitApplication } from "../../src/membership/applications.ts";
 import { createInvite } from "../../src/organisation/invites.ts";
@@ -31,8 +33,8 @@ const UPPER = ["admin", "officerIn", "officerOut"] as const;
 const ANY_ROLE = [...UPPER, "chair", "deputy", "otherChair"] as const;
 const IN_SCOPE = ["admin", "officerIn", "chair", "deputy"] as const;
 
-/** command → who may use it, and what everyone else is told. */
-const COMMANDS: { command: string; allowed: readonly Persona[]; refusal: string }[] = [
+/** command → who may use it, and what everyone else is told (with the refusal's parameters, if it has any). */
+const COMMANDS: { command: string; allowed: readonly Persona[]; refusal: string; params?: Record<string, string> }[] = [
   { command: "/members", allowed: ANY_ROLE, refusal: "members.not_allowed" },
   { command: "/import_members", allowed: ANY_ROLE, refusal: "members.not_allowed" },
   { command: "/poster", allowed: ANY_ROLE, refusal: "posters.forbidden" },
@@ -43,10 +45,23 @@ const COMMANDS: { command: string; allowed: readonly Persona[]; refusal: string 
   { command: "/units_template", allowed: UPPER, refusal: "units.chat.refused" },
   { command: "/audit", allowed: ["admin"], refusal: "audit.forbidden" },
   { command: "/audit_export", allowed: ["admin"], refusal: "audit.forbidden" },
+  { command: "/targets LC-DK-CSLC", allowed: IN_SCOPE, refusal: "targets.chat.notAllowed", params: { code: "LC-DK-CSLC" } },
+  { command: "/set_target LC-DK-CSLC", allowed: ["admin", "officerIn"], refusal: "targets.set.notAllowed", params: { code: "LC-DK-CSLC" } },
+  { command: "/set_target", allowed: UPPER, refusal: "targets.set.refused" },
+  { command: "/import_targets", allowed: UPPER, refusal: "targets.importChat.refused" },
+  { command: "/targets_template", allowed: UPPER, refusal: "targets.importChat.refused" },
+  { command: "/report LC-DK-CSLC", allowed: IN_SCOPE, refusal: "reports.not_allowed" },
+  { command: "/report", allowed: ["chair", "deputy", "otherChair"], refusal: "reports.not_chair" },
+  { command: "/report_status LC-DK", allowed: ["admin", "officerIn"], refusal: "report_status.forbidden" },
+  { command: "/reminders", allowed: PERSONAS, refusal: "error" },
+  { command: "/summary LC-DK-CSLC", allowed: IN_SCOPE, refusal: "summary.chat.notAllowed" },
+  { command: "/export LC-DK-CSLC", allowed: IN_SCOPE, refusal: "summary.chat.notAllowed" },
+  { command: "/broadcast", allowed: UPPER, refusal: "broadcasts.forbidden" },
+  { command: "/broadcasts", allowed: UPPER, refusal: "broadcasts.forbidden" },
 ];
 
 let h: Harness;
-const targets = { applicationId: "", memberId: "", inviteIds: [] as string[], auditId: "" };
+const targets = { applicationId: "", memberId: "", inviteIds: [] as string[], auditId: "", unitId: "", broadcastId: "" };
 
 beforeAll(async () => {
   h = await startHarness({ logLevel: "warn" });
@@ -59,6 +74,7 @@ beforeAll(async () => {
   await grant(prisma, users.deputy, "DEPUTY_CHAIR", "LC-DK-CSLC");
   await grant(prisma, users.otherChair, "CHAIR", "LC-DK-AGR");
   const unit = (await findUnitByCode(prisma, "LC-DK-CSLC"))!;
+  targets.unitId = unit.id;
 
   const memberPerson = await findOrCreatePerson(prisma, { channel: "TELEGRAM", externalId: "7107", chatId: "7107" }, "vi");
   targets.memberId = (
@@ -87,6 +103,13 @@ beforeAll(async () => {
     if (!invite.ok) throw new Error("invite refused");
     targets.inviteIds.push(invite.inviteId);
   }
+  // A broadcast to the union's members, scheduled far ahead (its buttons edit and cancel it).
+  const broadcast = await createBroadcast(prisma, officerIn.id, {
+    audience: "MEMBERS", scopeUnitId: unit.id, language: null, channel: null, text: "…", photoFileId: null, urgent: false,
+    sendAt: new Date(Date.now() + 10 * 86_400_000),
+  });
+  if (!broadcast.ok) throw new Error("broadcast refused");
+  targets.broadcastId = broadcast.id;
   targets.auditId = (await prisma.auditLog.findFirstOrThrow({ orderBy: { at: "desc" } })).id;
 });
 afterAll(() => h?.close());
@@ -105,11 +128,11 @@ async function leave(user: TestUser) {
 }
 
 describe("commands × roles", () => {
-  for (const { command, allowed, refusal } of COMMANDS) {
+  for (const { command, allowed, refusal, params } of COMMANDS) {
     it(`${command}: ${allowed.join(", ")} may; the rest are refused`, async () => {
       for (const persona of PERSONAS) {
         const reply = await firstReplyTo(users[persona], command);
-        const refused = reply.text === vi(refusal);
+        const refused = reply.text === vi(refusal, params);
         expect({ persona, refused }).toEqual({ persona, refused: !allowed.includes(persona) });
         await leave(users[persona]);
       }
@@ -124,6 +147,12 @@ describe("buttons × roles (forged onto any message: the data alone must not gra
     { name: "record a member leaving", data: () => `mx:${targets.memberId}`, allowed: IN_SCOPE, refusal: "members.leave.refused.forbidden" },
     { name: "revoke an invite", data: () => `invrv:${targets.inviteIds[0]}`, allowed: ["admin", "officerIn"], refusal: "invites.revoke.forbidden" },
     { name: "page the audit log", data: () => `au:o:${targets.auditId}`, allowed: ["admin"], refusal: "audit.forbidden" },
+    { name: "open a unit's summary", data: () => `sm:d:${targets.unitId}:Y2026:0`, allowed: IN_SCOPE, refusal: "summary.chat.notAllowed" },
+    { name: "open the set-target form", data: () => `tgs:${targets.unitId}`, allowed: ["admin", "officerIn"], refusal: "targets.set.forbidden" },
+    { name: "edit a scheduled broadcast", data: () => `bce:${targets.broadcastId}`, allowed: ["admin", "officerIn"], refusal: "broadcasts.forbidden" },
+    { name: "cancel a scheduled broadcast", data: () => `bcx:${targets.broadcastId}`, allowed: ["admin", "officerIn"], refusal: "broadcasts.forbidden" },
+    { name: "list a broadcast's failures", data: () => `bcf:${targets.broadcastId}`, allowed: ["admin", "officerIn"], refusal: "broadcasts.forbidden" },
+    { name: "nudge the unions without a report", data: () => `rsn:${targets.unitId}:${vietnamWeekStart(new Date()).toISOString().slice(0, 10)}`, allowed: ["admin", "officerIn"], refusal: "report_status.forbidden" },
   ];
 
   for (const { name, data, allowed, refusal } of BUTTONS) {

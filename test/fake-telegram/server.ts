@@ -123,6 +123,8 @@ export interface FakeTelegramOptions {
   globalPerSecond?: number;
   /** Messages per sliding second per chat (default 1). */
   perChatPerSecond?: number;
+  /** Like `telegram-bot-api --local`: webhooks may use plain HTTP and local addresses (default false). */
+  local?: boolean;
 }
 
 /** Throw from a `stub()` handler to answer with a Telegram error. */
@@ -242,7 +244,9 @@ export class FakeTelegram {
   private confirmedOffset = 0;
   private readonly dropped = new Map<number, string>();
   private allowedUpdates: string[] = [];
-  private webhook: { url: string; max_connections?: number; allowed_updates?: string[] } | undefined;
+  private webhook: { url: string; secret?: string; max_connections?: number; allowed_updates?: string[] } | undefined;
+  private pushing = false;
+  private readonly local: boolean;
   private poll: PendingPoll | undefined;
   private fileCounter = 0;
   private closed = false;
@@ -271,6 +275,7 @@ export class FakeTelegram {
     this.enforceLimits = options.enforceLimits ?? false;
     this.globalPerSecond = options.globalPerSecond ?? 30;
     this.perChatPerSecond = options.perChatPerSecond ?? 1;
+    this.local = options.local ?? false;
     this.server = createServer((req, res) => {
       this.onRequest(req, res).catch((err: unknown) => {
         // Last resort: a bug in the fake should surface as a readable 500, not a hung request.
@@ -739,8 +744,36 @@ export class FakeTelegram {
     const update = { update_id: this.nextUpdateId++, ...body } as Update;
     this.queue.push(update);
     // Deferred so several injections in the same tick arrive as one batch, like on Telegram.
-    realSetImmediate(() => this.flushPoll());
+    realSetImmediate(() => (this.webhook ? void this.pushWebhook() : this.flushPoll()));
     return structuredClone(update);
+  }
+
+  /**
+   * Webhook delivery: one update at a time, in order, with the secret header; a 2xx confirms it, anything else is
+   * retried after a second, as Telegram keeps retrying a failing webhook.
+   */
+  private async pushWebhook(): Promise<void> {
+    if (this.pushing) return;
+    this.pushing = true;
+    try {
+      while (this.webhook && !this.closed) {
+        const [update] = this.deliverable(1);
+        if (!update) break;
+        const { url, secret } = this.webhook;
+        const ok = await fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...(secret ? { "x-telegram-bot-api-secret-token": secret } : {}) },
+          body: JSON.stringify(update),
+        }).then(
+          (r) => r.ok,
+          () => false,
+        );
+        if (ok) this.confirm(update.update_id + 1);
+        else await new Promise((resolve) => realSetTimeout(resolve, 1000));
+      }
+    } finally {
+      this.pushing = false;
+    }
   }
 
   private flushPoll(): void {
@@ -1033,13 +1066,20 @@ export class FakeTelegram {
         this.webhook = undefined;
         return true;
       }
-      if (!/^https:\/\//i.test(url)) throw bad("bad webhook: An HTTPS URL must be provided for webhook");
+      if (!/^https:\/\//i.test(url) && !(this.local && /^http:\/\//i.test(url))) {
+        throw bad("bad webhook: An HTTPS URL must be provided for webhook");
+      }
       const max = asInt(p.max_connections);
+      const secret = asString(p.secret_token);
+      if (secret !== undefined && !/^[A-Za-z0-9_-]{1,256}$/.test(secret)) throw bad("bad webhook: secret token contains unallowed characters");
+      if (Array.isArray(p.allowed_updates)) this.allowedUpdates = p.allowed_updates.map(String);
       this.webhook = {
         url,
+        ...(secret !== undefined ? { secret } : {}),
         ...(max !== undefined ? { max_connections: max } : {}),
         ...(Array.isArray(p.allowed_updates) ? { allowed_updates: p.allowed_updates.map(String) } : {}),
       };
+      realSetImmediate(() => void this.pushWebhook());
       return true;
     },
     deleteWebhook: (p) => {

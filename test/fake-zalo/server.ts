@@ -40,6 +40,9 @@ export class FakeZalo {
   private readonly waiters: (() => void)[] = [];
   private readonly failures: Failure[] = [];
   private webhook = { url: "", updated_at: 0 };
+  private webhookSecret = "";
+  /** What the bot's webhook answered, in order (status codes). */
+  readonly webhookReplies: number[] = [];
   private counter = 0;
 
   private constructor(
@@ -47,13 +50,17 @@ export class FakeZalo {
     readonly apiRoot: string,
   ) {}
 
-  static async start(): Promise<FakeZalo> {
+  /** `local`: webhooks may be plain-HTTP local addresses (tests); Zalo itself insists on public HTTPS. */
+  static async start(options: { local?: boolean } = {}): Promise<FakeZalo> {
     let fake: FakeZalo | undefined;
     const server = createServer((req, res) => void fake!.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     fake = new FakeZalo(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    fake.local = options.local ?? false;
     return fake;
   }
+
+  private local = false;
 
   async close(): Promise<void> {
     for (const wake of this.waiters.splice(0)) wake();
@@ -77,8 +84,26 @@ export class FakeZalo {
 
   /** Queues any body as the next update (for malformed or wrapped shapes). */
   enqueue(update: unknown): void {
+    if (this.webhook.url) {
+      void this.post(update);
+      return;
+    }
     this.queue.push(update);
     for (const wake of this.waiters.splice(0)) wake();
+  }
+
+  /** Delivers to the webhook as real Zalo does: unwrapped, with the secret header. */
+  async post(update: unknown, secret = this.webhookSecret): Promise<number> {
+    const status = await fetch(this.webhook.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-bot-api-secret-token": secret },
+      body: JSON.stringify(update),
+    }).then(
+      (r) => r.status,
+      () => 0,
+    );
+    this.webhookReplies.push(status);
+    return status;
   }
 
   /** Fails the next `times` calls of `method` ("*" for any) with a Zalo error code. */
@@ -88,6 +113,32 @@ export class FakeZalo {
 
   sentTo(chatId: string): ZaloSent[] {
     return this.sent.filter((m) => m.chatId === chatId);
+  }
+
+  private readonly cursors = new Map<string, number>();
+
+  /**
+   * Waits for the next message to `chatId` whose text contains `match`, skipping others; each call moves on from the
+   * last message it returned. The error lists what was sent instead.
+   */
+  async expect(chatId: string, match: string | RegExp, timeoutMs = 8_000): Promise<ZaloSent> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const messages = this.sentTo(chatId);
+      let i = this.cursors.get(chatId) ?? 0;
+      for (; i < messages.length; i++) {
+        const text = messages[i]!.text ?? messages[i]!.caption ?? "";
+        if (typeof match === "string" ? text.includes(match) : match.test(text)) {
+          this.cursors.set(chatId, i + 1);
+          return messages[i]!;
+        }
+      }
+      if (Date.now() > deadline) {
+        const seen = messages.slice(this.cursors.get(chatId) ?? 0).map((m) => `  - ${(m.text ?? "").slice(0, 160).replace(/\n/g, " | ")}`);
+        throw new Error(`no Zalo message to ${chatId} matching ${String(match)}; sent instead:\n${seen.join("\n")}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -104,12 +155,17 @@ export class FakeZalo {
     const method = match?.[2] ?? "";
     const call: ZaloCall = { method, payload, at: Date.now() };
     this.calls.push(call);
-    const body = await this.answer(match, method, payload);
+    const gone = { value: false };
+    res.on("close", () => {
+      gone.value = true;
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+    const body = await this.answer(match, method, payload, gone);
     if (!body.ok) call.errorCode = body.error_code;
     this.reply(res, body);
   }
 
-  private async answer(match: RegExpExecArray | null, method: string, p: Record<string, unknown>): Promise<Body> {
+  private async answer(match: RegExpExecArray | null, method: string, p: Record<string, unknown>, gone: { value: boolean }): Promise<Body> {
     if (!match) return { ok: false, error_code: 404, description: "Not found" };
     if (match[1] !== this.token) return { ok: false, error_code: 401, description: "Unauthorized" };
     const failure = this.failures.find((f) => f.times > 0 && (f.method === method || f.method === "*"));
@@ -121,7 +177,7 @@ export class FakeZalo {
       case "getMe":
         return { ok: true, result: { id: "8123456789012345678", account_name: "bot.CongDoanTest", account_type: "BASIC", can_join_groups: false } };
       case "getUpdates":
-        return this.poll(Number(p.timeout ?? 30));
+        return this.poll(Number(p.timeout ?? 30), gone);
       case "sendMessage": {
         const text = typeof p.text === "string" ? p.text : "";
         if (typeof p.chat_id !== "string" || text.length < 1 || text.length > 2000) {
@@ -139,10 +195,12 @@ export class FakeZalo {
         return { ok: true };
       case "setWebhook": {
         const secret = typeof p.secret_token === "string" ? p.secret_token : "";
-        if (typeof p.url !== "string" || !p.url.startsWith("https://") || secret.length < 8 || secret.length > 256) {
+        const scheme = this.local ? /^https?:\/\// : /^https:\/\//;
+        if (typeof p.url !== "string" || !scheme.test(p.url) || secret.length < 8 || secret.length > 256) {
           return { ok: false, error_code: 400, description: "Bad request" };
         }
         this.webhook = { url: p.url, updated_at: Date.now() };
+        this.webhookSecret = secret;
         return { ok: true, result: this.webhook };
       }
       case "deleteWebhook":
@@ -155,11 +213,12 @@ export class FakeZalo {
     }
   }
 
-  private async poll(timeoutSeconds: number): Promise<Body> {
+  /** A poll whose client went away (a bot stopping) takes nothing from the queue. */
+  private async poll(timeoutSeconds: number, gone: { value: boolean }): Promise<Body> {
     if (this.webhook.url) return { ok: false, error_code: 400, description: "Webhook is configured; delete it before using getUpdates" };
     // Tests should not wait 30 s for an empty poll; a short one behaves the same.
     const deadline = Date.now() + Math.min(Math.max(timeoutSeconds, 0), 1) * 1000;
-    while (this.queue.length === 0 && Date.now() < deadline) {
+    while (this.queue.length === 0 && Date.now() < deadline && !gone.value) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, deadline - Date.now());
         this.waiters.push(() => {
@@ -168,7 +227,7 @@ export class FakeZalo {
         });
       });
     }
-    if (this.queue.length === 0) return { ok: false, error_code: 408, description: "Request timeout" };
+    if (this.queue.length === 0 || gone.value) return { ok: false, error_code: 408, description: "Request timeout" };
     return { ok: true, result: this.queue.shift() };
   }
 

@@ -29,6 +29,8 @@ const NOT_KEYS: Record<string, string> = {
   "config.TELEGRAM_BOT_TOKEN": "a pino redact path in src/logger.ts (the config object), not a translation key",
   "audit.read": "a policy action (src/policy/policy.ts) and audit-log action, labelled under audit.actions.audit.read",
   "audit.export": "an audit-log action (src/audit/audit-query.ts), labelled under audit.actions.audit.export",
+  "summary.view": "a policy action (src/policy/policy.ts), labelled under audit.actions.summary.view",
+  "summary.export": "an audit-log action (src/summary/export.ts), labelled under audit.actions.summary.export",
 };
 
 // ---------------------------------------------------------------------------------------------------------------

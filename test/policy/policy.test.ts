@@ -33,7 +33,9 @@ const ACTIONS = ["application.decide", "application.view", "role.grant", "invite
   "member.list", "member.leave", "member.import", "audit.read", "poster.create",
   "unit.import", "unit.export",
   "report.submit", "report.status", "report.nudge",
-  "campaign.manage", "target.set", "target.view"] as const satisfies readonly Action[];
+  "campaign.manage", "target.set", "target.view",
+  "summary.view", "export.data", "export.personal",
+  "broadcast.create", "broadcast.view", "broadcast.edit", "broadcast.cancel"] as const satisfies readonly Action[];
 // Compile-time check (npm run typecheck): a new Action must be added to ACTIONS and to EXPECTED.
 type Unlisted = Exclude<Action, (typeof ACTIONS)[number]>;
 const everyActionListed: [Unlisted] extends [never] ? true : false = true;
@@ -151,6 +153,48 @@ const EXPECTED: Record<Action, Record<Who, Row>> = {
     ADMIN: [Y, Y, Y, Y],
     OFFICER: [Y, Y, N, N],
     CHAIR: [Y, N, N, N],
+    none: [N, N, N, N],
+  },
+  "summary.view": {
+    ADMIN: [Y, Y, Y, Y],
+    OFFICER: [Y, Y, N, N],
+    CHAIR: [Y, N, N, N],
+    none: [N, N, N, N],
+  },
+  "export.data": {
+    ADMIN: [Y, Y, Y, Y],
+    OFFICER: [Y, Y, N, N],
+    CHAIR: [Y, N, N, N],
+    none: [N, N, N, N],
+  },
+  // Personal data columns in exports: the union's own chair (and admins), not officers exporting a subtree.
+  "export.personal": {
+    ADMIN: [Y, Y, Y, Y],
+    OFFICER: [N, N, N, N],
+    CHAIR: [Y, N, N, N],
+    none: [N, N, N, N],
+  },  "broadcast.create": {
+    ADMIN: [Y, Y, Y, Y],
+    OFFICER: [Y, Y, N, N],
+    CHAIR: [N, N, N, N],
+    none: [N, N, N, N],
+  },
+  "broadcast.view": {
+    ADMIN: [Y, Y, Y, Y],
+    OFFICER: [Y, Y, N, N],
+    CHAIR: [N, N, N, N],
+    none: [N, N, N, N],
+  },
+  "broadcast.edit": {
+    ADMIN: [Y, Y, Y, Y],
+    OFFICER: [Y, Y, N, N],
+    CHAIR: [N, N, N, N],
+    none: [N, N, N, N],
+  },
+  "broadcast.cancel": {
+    ADMIN: [Y, Y, Y, Y],
+    OFFICER: [Y, Y, N, N],
+    CHAIR: [N, N, N, N],
     none: [N, N, N, N],
   },
 };

@@ -1,10 +1,10 @@
 // Starts the real application (store, migrations, pg-boss, grammY runner) against the fake Bot API
 // server, the way an operator would point it at a self-hosted Bot API server.
 import { Writable } from "node:stream";
-import { startApp, type App } from "../../src/app.ts";
+import { startApp, type App, type AppOptions } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/logger.ts";
-import { FakeTelegram } from "../fake-telegram/server.ts";
+import { FakeTelegram, type FakeTelegramOptions } from "../fake-telegram/server.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
 
 /** Everything the app logged, as text: tests check it for leaked secrets and personal data. */
@@ -29,15 +29,24 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { logLevel?: string } = {}): Promise<Harness> {
-  const fake = await FakeTelegram.start();
+export interface HarnessOptions {
+  logLevel?: string;
+  /** More configuration, as environment variables (e.g. a webhook). */
+  env?: Record<string, string>;
+  fake?: FakeTelegramOptions;
+  /** Passed on to startApp, e.g. a live reminder schedule with a test clock. */
+  app?: Pick<AppOptions, "scheduleReminders" | "remindersCron" | "clock" | "bossTimings" | "broadcastTuning">;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const fake = await FakeTelegram.start(options.fake);
   const db = await createTestDatabase();
   const logs = new LogCapture();
   const config = loadConfig(
-    { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, LOG_LEVEL: options.logLevel ?? "debug" },
+    { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, LOG_LEVEL: options.logLevel ?? "debug", ...options.env },
     { requireBotToken: true },
   );
-  const launch = () => startApp({ ...config, DATABASE_URL: db.url }, { db, logger: createLogger(config.LOG_LEVEL, logs), botInfo: fake.botInfo, scheduleReminders: false });
+  const launch = () => startApp({ ...config, DATABASE_URL: db.url }, { db, logger: createLogger(config.LOG_LEVEL, logs), botInfo: fake.botInfo, scheduleReminders: false, ...options.app });
   const harness: Harness = {
     fake,
     db,

@@ -15,6 +15,13 @@ describe("menuFor", () => {
     expect(names(["CHAIR"])).not.toContain("invite");
   });
 
+  it("officers get the drive's target commands and /report; chairs get /report and /targets but cannot set targets", () => {
+    expect(names(["OFFICER"])).toEqual(expect.arrayContaining(["targets", "set_target", "import_targets", "targets_template", "report", "report_status"]));
+    expect(names(["CHAIR"])).toEqual(expect.arrayContaining(["report", "targets", "reminders"]));
+    expect(names(["CHAIR"])).not.toContain("set_target");
+    expect(names(["CHAIR"])).not.toContain("import_targets");
+  });
+
   it("a deputy chair sees exactly what a chair sees", () => {
     expect(menuFor(["DEPUTY_CHAIR"], "vi")).toEqual(menuFor(["CHAIR"], "vi"));
     expect(menuFor(["DEPUTY_CHAIR"], "en")).toEqual(menuFor(["CHAIR"], "en"));

@@ -2,6 +2,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { splitText, ZaloApi, ZaloApiError } from "../../src/channels/zalo/api.ts";
 import { parseUpdate, photoUrlOf, updateKey } from "../../src/channels/zalo/update.ts";
+import { zaloSender } from "../../src/channels/zalo/sender.ts";
+import { tFor } from "../../src/i18n/i18n.ts";
 import { scrubSecrets } from "../../src/logger.ts";
 import { FakeZalo } from "../fake-zalo/server.ts";
 
@@ -106,5 +108,31 @@ describe("log scrubbing", () => {
     expect(scrubSecrets("POST https://bot-api.zaloplatforms.com/bot12345689:abc-xyz/sendMessage failed")).toBe(
       "POST https://bot-api.zaloplatforms.com/bot<token>/sendMessage failed",
     );
+  });
+});
+
+describe("Zalo outbox sender", () => {
+  const message = (chatId: string, text: string) => ({
+    id: "m1",
+    broadcastId: "b1",
+    personId: "p1",
+    chatId,
+    channel: "ZALO" as const,
+    language: "vi" as const,
+    content: { text, photoFileId: "telegram-file-id" },
+  });
+
+  it("delivers the announcement's text and reports quota and bad requests as errors, never as unreachable", async () => {
+    const sender = zaloSender(api);
+    expect(await sender.send(message("zalo:u1", "Tháng cao điểm bắt đầu"))).toEqual({ kind: "sent" });
+    const vi = tFor("vi");
+    expect(fake.sentTo("u1").map((m) => m.text)).toEqual([`${vi("broadcasts.heading")}\n\nTháng cao điểm bắt đầu\n\n${vi("zalo.stop_hint")}`]);
+
+    fake.failNext("sendMessage", 429);
+    expect(await sender.send(message("u1", "lần hai"))).toMatchObject({ kind: "error", reason: expect.stringContaining("429") });
+    fake.failNext("sendMessage", 403, 1, "Internal server error");
+    expect(await sender.send(message("u1", "lần ba"))).toMatchObject({ kind: "error", permanent: false });
+    fake.failNext("sendMessage", 400, 1, "Bad request");
+    expect(await sender.send(message("u1", "lần bốn"))).toMatchObject({ kind: "error", permanent: true });
   });
 });

@@ -32,6 +32,16 @@ import { createUnitImportConversation, createUnitsFeature, UNIT_IMPORT_CONVERSAT
 import { createReportConversation, REPORT_CONVERSATION } from "./reports/conversation.ts";
 import { createReportsFeature } from "./reports/feature.ts";
 import { createTargetsFeature } from "./targets/feature.ts";
+import { createSummaryFeature } from "./summary/feature.ts";
+import {
+  BROADCAST_CONVERSATION,
+  BROADCAST_EDIT_CONVERSATION,
+  createBroadcastConversation,
+  createBroadcastEditConversation,
+} from "./broadcasts/conversation.ts";
+import { createBroadcastsFeature } from "./broadcasts/feature.ts";
+import { createTargetImportConversation, TARGET_IMPORT_CONVERSATION } from "./targets/import-conversation.ts";
+import { createSetTargetConversation, SET_TARGET_CONVERSATION } from "./targets/set-conversation.ts";
 
 /**
  * Bump when a conversation's code changes in a way that changes the order of its waits or external
@@ -43,12 +53,14 @@ export interface TelegramOptions {
   token: string;
   apiRoot: string;
   botInfo?: UserFromGetMe;
+  /** The HTTP client for API calls, inside conversations too (the Zalo gateway answers Zalo chats' calls). */
+  fetch?: typeof fetch;
 }
 
 const retryPolicy = () => autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30 });
 
 export function createBot(deps: Deps, options: TelegramOptions): Bot<BotContext> {
-  const bot = new Bot<BotContext>(options.token, { client: { apiRoot: options.apiRoot }, botInfo: options.botInfo });
+  const bot = new Bot<BotContext>(options.token, { client: { apiRoot: options.apiRoot, ...(options.fetch ? { fetch: options.fetch } : {}) }, botInfo: options.botInfo });
   bot.api.config.use(retryPolicy());
 
   // Updates of one chat run one at a time (two quick messages cannot race through the form);
@@ -99,6 +111,10 @@ export function createBot(deps: Deps, options: TelegramOptions): Bot<BotContext>
   guarded.use(createConversation(createImportConversation(deps), IMPORT_CONVERSATION));
   guarded.use(createConversation(createUnitImportConversation(deps), UNIT_IMPORT_CONVERSATION));
   guarded.use(createConversation(createReportConversation(deps), REPORT_CONVERSATION));
+  guarded.use(createConversation(createBroadcastConversation(deps), BROADCAST_CONVERSATION));
+  guarded.use(createConversation(createBroadcastEditConversation(deps), BROADCAST_EDIT_CONVERSATION));
+  guarded.use(createConversation(createSetTargetConversation(deps), SET_TARGET_CONVERSATION));
+  guarded.use(createConversation(createTargetImportConversation(deps), TARGET_IMPORT_CONVERSATION));
 
   guarded.use(startFeature);
   guarded.use(statusFeature);
@@ -110,7 +126,9 @@ export function createBot(deps: Deps, options: TelegramOptions): Bot<BotContext>
   guarded.use(createUnitsFeature(deps));
   guarded.use(createReportsFeature());
   guarded.use(createRemindersFeature(deps));
-  guarded.use(createTargetsFeature());
+  guarded.use(createTargetsFeature(deps));
+  guarded.use(createSummaryFeature());
+  guarded.use(createBroadcastsFeature(deps));
   guarded.use(unhandledFeature);
   return bot;
 }

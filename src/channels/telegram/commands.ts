@@ -6,7 +6,7 @@ import type { Role } from "../../generated/prisma/client.ts";
 import { DEFAULT_LANG, isLang, LANGUAGES, tFor, type Lang } from "../../i18n/i18n.ts";
 import type { Logger } from "../../logger.ts";
 
-export const PUBLIC_COMMANDS = ["start", "status", "language", "cancel", "help"] as const;
+export const PUBLIC_COMMANDS = ["start", "status", "language", "stop", "cancel", "help"] as const;
 
 /**
  * Commands shown, in addition to the public ones, to people holding a role: ONE row per command, in menu
@@ -19,13 +19,20 @@ export const ROLE_COMMANDS: readonly { command: string; description: string; rol
   { command: "poster", description: "posters.commands.poster", roles: ["CHAIR", "OFFICER", "ADMIN"] },
   { command: "members", description: "members.commands.members", roles: ["CHAIR", "OFFICER", "ADMIN"] },
   { command: "import_members", description: "members.commands.import_members", roles: ["CHAIR", "OFFICER", "ADMIN"] },
-  { command: "report", description: "reports.commands.report", roles: ["CHAIR"] },
+  { command: "report", description: "reports.commands.report", roles: ["CHAIR", "OFFICER"] },
   { command: "import_units", description: "units.chat.commands.import_units", roles: ["OFFICER", "ADMIN"] },
   { command: "export_units", description: "units.chat.commands.export_units", roles: ["OFFICER", "ADMIN"] },
   { command: "units_template", description: "units.chat.commands.units_template", roles: ["OFFICER", "ADMIN"] },
   { command: "report_status", description: "reminders.commands.report_status", roles: ["OFFICER", "ADMIN"] },
   { command: "reminders", description: "reminders.commands.reminders", roles: ["CHAIR", "OFFICER", "ADMIN"] },
   { command: "targets", description: "targets.commands.targets", roles: ["CHAIR", "OFFICER", "ADMIN"] },
+  { command: "summary", description: "summary.commands.summary", roles: ["CHAIR", "OFFICER", "ADMIN"] },
+  { command: "export", description: "summary.commands.export", roles: ["CHAIR", "OFFICER", "ADMIN"] },
+  { command: "set_target", description: "targets.commands.set_target", roles: ["OFFICER", "ADMIN"] },
+  { command: "import_targets", description: "targets.commands.import_targets", roles: ["OFFICER", "ADMIN"] },
+  { command: "targets_template", description: "targets.commands.targets_template", roles: ["OFFICER", "ADMIN"] },
+  { command: "broadcast", description: "broadcasts.commands.broadcast", roles: ["OFFICER", "ADMIN"] },
+  { command: "broadcasts", description: "broadcasts.commands.broadcasts", roles: ["OFFICER", "ADMIN"] },
   { command: "audit", description: "audit.commands.audit", roles: ["ADMIN"] },
   { command: "audit_export", description: "audit.commands.audit_export", roles: ["ADMIN"] },
 ];

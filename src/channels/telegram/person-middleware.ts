@@ -2,6 +2,7 @@
 import type { MiddlewareFn } from "grammy";
 import { isLang, tFor, toLang } from "../../i18n/i18n.ts";
 import { findOrCreatePerson, markReachable } from "../../people/people.ts";
+import { channelOf } from "../address.ts";
 import type { BotContext, Deps } from "./context.ts";
 
 export function personMiddleware(deps: Deps): MiddlewareFn<BotContext> {
@@ -9,12 +10,9 @@ export function personMiddleware(deps: Deps): MiddlewareFn<BotContext> {
     ctx.deps = deps;
     const from = ctx.from;
     if (!from || from.is_bot) return;
-    // A Telegram private chat's id is the user's id, so it is also where to reach them later.
-    const person = await findOrCreatePerson(
-      deps.prisma,
-      { channel: "TELEGRAM", externalId: String(from.id), chatId: String(from.id) },
-      toLang(from.language_code),
-    );
+    // A private chat's id is the user's id (on Telegram, and on Zalo through the gateway), so it is also where to
+    // reach them later.
+    const person = await findOrCreatePerson(deps.prisma, { ...channelOf(from.id), chatId: String(from.id) }, toLang(from.language_code));
     if (ctx.message) await markReachable(deps.prisma, person.id);
     ctx.person = person;
     ctx.lang = isLang(person.language) ? person.language : toLang(from.language_code);

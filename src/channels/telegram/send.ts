@@ -1,6 +1,7 @@
 // Sending to a person who is not the one we are replying to (a chair, an applicant). A person who
 // blocked the bot is marked unreachable instead of failing the whole action.
 import { GrammyError, type Api } from "grammy";
+import type { Channel } from "../../generated/prisma/client.ts";
 import type { PrismaClient } from "../../db/database.ts";
 import { isLang, type Lang } from "../../i18n/i18n.ts";
 import type { Logger } from "../../logger.ts";
@@ -8,19 +9,22 @@ import { markUnreachable } from "../../people/people.ts";
 
 export interface Recipient {
   personId: string;
+  channel: Channel;
   chatId: string;
   externalId: string;
   lang: Lang;
 }
 
+/** Where to reach a person: their Telegram chat, else their Zalo chat (the bot's API reaches both, see channels/zalo). */
 export async function recipientOf(prisma: PrismaClient, personId: string): Promise<Recipient | null> {
   const identity = await prisma.chatIdentity.findFirst({
-    where: { personId, channel: "TELEGRAM", person: { unreachableAt: null } },
-    select: { chatId: true, externalId: true, person: { select: { language: true } } },
+    where: { personId, person: { unreachableAt: null } },
+    orderBy: { channel: "asc" },
+    select: { channel: true, chatId: true, externalId: true, person: { select: { language: true } } },
   });
   if (!identity) return null;
   const lang = isLang(identity.person.language) ? identity.person.language : "vi";
-  return { personId, chatId: identity.chatId, externalId: identity.externalId, lang };
+  return { personId, channel: identity.channel, chatId: identity.chatId, externalId: identity.externalId, lang };
 }
 
 /** 403 from Telegram: blocked by the user, or the account is gone. Retrying cannot help. */
@@ -40,7 +44,7 @@ export async function sendToRecipient(
   } catch (error) {
     if (!isUnreachableError(error)) throw error;
     deps.logger.info({ personId: recipient.personId }, "recipient unreachable; marked");
-    await markUnreachable(deps.prisma, { channel: "TELEGRAM", externalId: recipient.externalId });
+    await markUnreachable(deps.prisma, { channel: recipient.channel, externalId: recipient.externalId });
     return false;
   }
 }

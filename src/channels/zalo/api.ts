@@ -72,14 +72,15 @@ export class ZaloApi {
   }
 
   /** Calls a method and returns its `result`, or throws ZaloApiError. */
-  async call<T>(method: string, body: Record<string, unknown> = {}, extraTimeoutMs = 0): Promise<T> {
+  async call<T>(method: string, body: Record<string, unknown> = {}, extraTimeoutMs = 0, signal?: AbortSignal): Promise<T> {
+    const timeout = AbortSignal.timeout(this.timeoutMs + extraTimeoutMs);
     let response: Response;
     try {
       response = await fetch(`${this.root}/bot${this.token}/${method}`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs + extraTimeoutMs),
+        signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
       });
     } catch (error) {
       // fetch's own errors can quote the URL, and with it the token.
@@ -101,9 +102,9 @@ export class ZaloApi {
    * Long-polls for the next update. Zalo returns one update per call (no offset: returning it consumes it) and
    * answers an empty poll with error 408, which is "nothing new", not a failure.
    */
-  async getUpdate(timeoutSeconds = 30): Promise<ZaloUpdate | null> {
+  async getUpdate(timeoutSeconds = 30, signal?: AbortSignal): Promise<ZaloUpdate | null> {
     try {
-      const result = await this.call<unknown>("getUpdates", { timeout: String(timeoutSeconds) }, timeoutSeconds * 1000);
+      const result = await this.call<unknown>("getUpdates", { timeout: String(timeoutSeconds) }, timeoutSeconds * 1000, signal);
       return result == null ? null : parseUpdate(result);
     } catch (error) {
       if (error instanceof ZaloApiError && error.errorCode === 408) return null;

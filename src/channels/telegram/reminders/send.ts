@@ -29,16 +29,20 @@ export function reminderMessage(reminder: DueReminder, lang: "vi" | "en"): { tex
     };
   }
   const wave = reminder.wave!;
-  return {
-    text: t(`reminders.message.${reminder.kind}`, {
-      unit,
-      wave: wave.name,
-      campaign: wave.campaignName,
-      from: formatCalendarDate(wave.startsOn),
-      to: formatCalendarDate(wave.endsOn),
-      days: reminder.daysBefore ?? 3,
-    }),
+  const params = {
+    unit,
+    wave: wave.name,
+    campaign: wave.campaignName,
+    from: formatCalendarDate(wave.startsOn),
+    to: formatCalendarDate(wave.endsOn),
+    days: reminder.daysBefore ?? 3,
   };
+  if (reminder.audience === "member") {
+    // The wave's own announcement (written by the issuing union, as it wrote it) under a heading in the member's language.
+    if (reminder.kind === "wave_start" && wave.announcement) return { text: `${t("reminders.member.heading", params)}\n\n${wave.announcement}` };
+    return { text: t(`reminders.member.${reminder.kind}`, params) };
+  }
+  return { text: t(`reminders.message.${reminder.kind}`, params) };
 }
 
 /** Delivers one reminder to the person's Telegram chat; a person who blocked the bot is marked unreachable. */
@@ -57,16 +61,16 @@ export function sendDueReminders(deps: SendDeps, now: Date): Promise<RunResult> 
   return runDueReminders({ prisma: deps.prisma, logger: deps.logger, deliver: telegramDeliver(deps) }, now);
 }
 
-export async function registerReminderWorker(boss: PgBoss, deps: SendDeps): Promise<void> {
+export async function registerReminderWorker(boss: PgBoss, deps: SendDeps & { clock?: () => Date }): Promise<void> {
   await boss.createQueue(REMINDERS_QUEUE);
   await boss.work(REMINDERS_QUEUE, async () => {
-    const result = await sendDueReminders(deps, new Date());
+    const result = await sendDueReminders(deps, deps.clock?.() ?? new Date());
     if (result.sent + result.failed + result.unreachable > 0) deps.logger.info({ ...result }, "reminders run");
   });
 }
 
 /** The schedule lives in the database (pg-boss), so it survives restarts and fires once across instances. */
-export async function scheduleReminders(boss: PgBoss): Promise<void> {
+export async function scheduleReminders(boss: PgBoss, cron = REMINDERS_CRON): Promise<void> {
   await boss.createQueue(REMINDERS_QUEUE);
-  await boss.schedule(REMINDERS_QUEUE, REMINDERS_CRON, {}, { tz: TIME_ZONE });
+  await boss.schedule(REMINDERS_QUEUE, cron, {}, { tz: TIME_ZONE });
 }

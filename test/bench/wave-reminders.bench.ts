@@ -1,0 +1,101 @@
+// `npm run bench wave-reminders`: the cost, on the database side, of a wave's member announcement at province size —
+// 969 grassroots unions, 50,000 members who use the bot — on PGlite (in memory) and PostgreSQL, in throw-away databases
+// migrated by the project's own code:
+// - finding who is due at the wave-start instant (dueReminders: every member);
+// - claiming and "sending" them all (runDueReminders with a deliver that returns at once: the claims, not Telegram);
+// - the schedule's later runs in the day-long window (every 15 minutes), when everyone has been sent to already.
+// Telegram itself allows about 30 messages/s in bulk, so 50,000 messages take ≈ 28 min whatever the database does.
+// PostgreSQL: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres.
+import { performance } from "node:perf_hooks";
+import pg from "pg";
+import { openDatabase, type Database } from "../../src/db/database.ts";
+import { applyMigrations } from "../../src/db/schema-engine.ts";
+import { dueReminders, runDueReminders } from "../../src/drive/reminders.ts";
+import type { Benchmark } from "./run.ts";
+
+const MEMBERS = 50_000;
+const COMMUNES = 30;
+const GRASSROOTS = 969;
+const WAVE_START = new Date("2026-05-01T08:00:00+07:00");
+
+const GENERATE = [
+  `INSERT INTO "Unit" (id, code, name, "searchName", type, "updatedAt") VALUES ('root', 'ROOT', 'Tỉnh', 'tinh', 'PROVINCE_FEDERATION', now())`,
+  `INSERT INTO "Unit" (id, code, name, "searchName", type, "parentId", "updatedAt")
+   SELECT 'c' || i, 'C' || i, 'Xã ' || i, 'xa ' || i, 'COMMUNE_UNION', 'root', now() FROM generate_series(1, ${COMMUNES}) i`,
+  `INSERT INTO "Unit" (id, code, name, "searchName", type, "parentId", "updatedAt")
+   SELECT 'g' || i, 'G' || i, 'CĐCS ' || i, 'cdcs ' || i, 'GRASSROOTS', 'c' || ((i - 1) % ${COMMUNES} + 1), now() FROM generate_series(1, ${GRASSROOTS}) i`,
+  `INSERT INTO "Person" (id, "updatedAt") SELECT 'p' || i, now() FROM generate_series(1, ${MEMBERS}) i`,
+  `INSERT INTO "ChatIdentity" (id, channel, "externalId", "chatId", "personId") SELECT 'ci' || i, 'TELEGRAM', i::text, i::text, 'p' || i FROM generate_series(1, ${MEMBERS}) i`,
+  `INSERT INTO "Member" (id, "personId", "unitId", "fullName") SELECT 'm' || i, 'p' || i, 'g' || (i % ${GRASSROOTS} + 1), 'Đoàn viên ' || i FROM generate_series(1, ${MEMBERS}) i`,
+  `INSERT INTO "Campaign" (id, code, name, "issuingUnitId", "startsOn", "endsOn") VALUES ('camp', 'CAMP', 'Tháng cao điểm', 'root', DATE '2026-05-01', DATE '2026-07-31')`,
+  `INSERT INTO "Wave" (id, "campaignId", name, "startsOn", "endsOn", announcement) VALUES ('w1', 'camp', 'Đợt 1', DATE '2026-05-01', DATE '2026-05-31', 'Lời kêu gọi')`,
+  `ANALYZE`,
+];
+
+const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
+
+async function measure(db: Database): Promise<string[]> {
+  for (const statement of GENERATE) await db.prisma.$executeRawUnsafe(statement);
+  let t = performance.now();
+  const due = await dueReminders(db.prisma, WAVE_START);
+  const find = performance.now() - t;
+  t = performance.now();
+  const run = await runDueReminders({ prisma: db.prisma, deliver: async () => "sent" }, WAVE_START);
+  const claim = performance.now() - t;
+  t = performance.now();
+  const later = await dueReminders(db.prisma, new Date(WAVE_START.getTime() + 15 * 60_000));
+  const again = performance.now() - t;
+  return [
+    `| find the due (${due.length.toLocaleString("en")} members) | **${fmt(find)}** |`,
+    `| claim and deliver (${run.sent.toLocaleString("en")} sent, no Telegram) | **${fmt(claim)}** (${((claim / Math.max(run.sent, 1)) * 1000).toFixed(0)} µs each) |`,
+    `| a later run in the window (${later.length} due) | **${fmt(again)}** |`,
+  ];
+}
+
+function serverUrl(): string {
+  return process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+}
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl() });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+const bench: Benchmark = {
+  title: "Wave announcement to members (reminders fan-out, database side)",
+  async run() {
+    const out = [
+      `Province size: ${GRASSROOTS} grassroots unions under ${COMMUNES} communes, ${MEMBERS.toLocaleString("en")} members reachable on Telegram; one wave starting.`,
+      "",
+    ];
+    {
+      console.log("PGlite");
+      const db = await openDatabase({ dataDir: "memory://" });
+      await applyMigrations(db.adapterFactory);
+      out.push("**PGlite** (in memory)", "", "| step | time |", "|---|---|", ...(await measure(db)), "");
+      await db.close();
+    }
+    {
+      console.log("PostgreSQL");
+      await admin(`DROP DATABASE IF EXISTS bench_waves WITH (FORCE)`);
+      await admin(`CREATE DATABASE bench_waves`);
+      const url = new URL(serverUrl());
+      url.pathname = "/bench_waves";
+      const db = await openDatabase({ url: url.toString(), dataDir: "" });
+      await applyMigrations(db.adapterFactory);
+      out.push("**PostgreSQL**", "", "| step | time |", "|---|---|", ...(await measure(db)), "");
+      await db.close();
+      await admin(`DROP DATABASE IF EXISTS bench_waves WITH (FORCE)`);
+    }
+    out.push(
+      "Reading: a claim costs about 1.5 ms (PGlite) to 4 ms (PostgreSQL, one committed insert each), below the ≈ 33 ms per message that Telegram's ≈ 30 messages/s bulk limit imposes (50,000 ≈ 28 min); the limit is Telegram, not the database. Later runs in the day-long window skip the members already sent to in a few indexed lookups (under 2 s). The sends themselves are sequential in one job run, so a province-wide fan-out outlives pg-boss's 15-minute job expiry; overlapping runs cannot send twice (the claims), but a paced outbox is the better carrier for it.",
+    );
+    return out.join("\n");
+  },
+};
+export default bench;

@@ -1,0 +1,98 @@
+// A wave's member-facing texts: at the start of the demo campaign's first wave, the members of the grassroots unions
+// under the issuing province receive the wave's announcement (Vietnamese, as the province wrote it, under a heading in
+// the member's language) once; members who left, turned reminders off, were imported without a chat, or blocked the bot
+// get nothing; a chair who is also a member gets the chairs' text only. Half-time brings a short member text; a
+// campaign can switch the members' text of a milestone off. Nothing in quiet hours.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sendDueReminders } from "../../src/channels/telegram/reminders/send.ts";
+import { DEMO_CAMPAIGN, loadDriveDemo } from "../../src/drive/demo.ts";
+import { tFor } from "../../src/i18n/i18n.ts";
+import { findUnitByCode } from "../../src/organisation/units.ts";
+import { findOrCreatePerson } from "../../src/people/people.ts";
+import type { TestUser } from "../fake-telegram/server.ts";
+import { startHarness, type Harness } from "../support/app.ts";
+import { Chat } from "../support/chat.ts";
+import { grant, loadDemo } from "../support/fixtures.ts";
+
+const vi = tFor("vi");
+const en = tFor("en");
+const vn = (local: string) => new Date(`${local}+07:00`);
+
+const CHAIR: TestUser = { id: 7701, first_name: "Chủ tịch" };
+const MEMBER: TestUser = { id: 7702, first_name: "Lan" };
+const MEMBER_EN: TestUser = { id: 7703, first_name: "Anna", language_code: "en" };
+const LEFT: TestUser = { id: 7704, first_name: "Đã nghỉ" };
+const OFF: TestUser = { id: 7705, first_name: "Tắt nhắc" };
+const BLOCKED: TestUser = { id: 7706, first_name: "Chặn bot" };
+
+const WAVE1 = DEMO_CAMPAIGN.input.waves[0]!;
+const CAMPAIGN_NAME = DEMO_CAMPAIGN.input.name;
+const params = { wave: WAVE1.name, campaign: CAMPAIGN_NAME, from: "01/05/2026", to: "31/05/2026", days: 3 };
+
+describe("wave announcements to members", () => {
+  let h: Harness;
+  const deps = () => ({ api: h.app.bot.api, prisma: h.db.prisma, logger: h.app.logger });
+  const texts = (user: TestUser) => h.fake.deliveredTo(user).map((m) => m.text ?? "");
+
+  async function member(user: TestUser, unitCode: string, extra: { leftOn?: Date } = {}) {
+    const unit = (await findUnitByCode(h.db.prisma, unitCode))!;
+    const person = await findOrCreatePerson(h.db.prisma, { channel: "TELEGRAM", externalId: String(user.id), chatId: String(user.id) }, user.language_code === "en" ? "en" : "vi");
+    await h.db.prisma.member.create({ data: { personId: person.id, unitId: unit.id, fullName: user.first_name ?? "", searchName: (user.first_name ?? "").toLowerCase(), ...extra } });
+    return person;
+  }
+
+  beforeAll(async () => {
+    h = await startHarness({ logLevel: "warn" });
+    await loadDemo(h.db.prisma);
+    await loadDriveDemo(h.db.prisma);
+    await grant(h.db.prisma, CHAIR, "CHAIR", "LC-DK-CSLC");
+    await member(CHAIR, "LC-DK-CSLC");
+    await member(MEMBER, "LC-DK-CSLC");
+    await member(MEMBER_EN, "LC-PT-NN2");
+    await member(LEFT, "LC-DK-CSLC", { leftOn: new Date(Date.UTC(2026, 2, 1)) });
+    const off = await member(OFF, "LC-DK-AGR");
+    await h.db.prisma.person.update({ where: { id: off.id }, data: { remindersOn: false } });
+    await member(BLOCKED, "LC-DK-AGR");
+    const unit = (await findUnitByCode(h.db.prisma, "LC-DK-CSLC"))!;
+    await h.db.prisma.member.create({ data: { unitId: unit.id, fullName: "Imported without chat", searchName: "imported" } });
+  });
+  afterAll(() => h?.close());
+
+  it("sends the wave's announcement to each reachable member once, at the wave-start time and not in quiet hours", async () => {
+    h.fake.blockBot(BLOCKED);
+    const viText = `${vi("reminders.member.heading", params)}\n\n${WAVE1.announcement}`;
+    const enText = `${en("reminders.member.heading", params)}\n\n${WAVE1.announcement}`;
+
+    await sendDueReminders(deps(), vn("2026-04-30T22:00"));
+    await sendDueReminders(deps(), vn("2026-05-01T06:59"));
+    expect(texts(MEMBER)).toEqual([]);
+
+    const result = await sendDueReminders(deps(), vn("2026-05-01T08:00"));
+    await new Chat(h.fake, MEMBER).expect(viText);
+    await new Chat(h.fake, MEMBER_EN, "en").expect(enText);
+    expect(await sendDueReminders(deps(), vn("2026-05-01T08:15"))).toMatchObject({ sent: 0, unreachable: 0 });
+
+    expect(texts(MEMBER).filter((t) => t === viText)).toHaveLength(1);
+    expect(texts(LEFT)).toEqual([]);
+    expect(texts(OFF)).toEqual([]);
+    expect(texts(BLOCKED)).toEqual([]);
+    const blocked = await h.db.prisma.chatIdentity.findFirstOrThrow({ where: { externalId: String(BLOCKED.id) }, include: { person: true } });
+    expect(blocked.person.unreachableAt).not.toBeNull();
+    // The chair hears about the wave as chair, not a second time as member.
+    const chairText = vi("reminders.message.wave_start", { ...params, unit: "Công đoàn Công ty Cổ phần Cao su Lai Châu" });
+    expect(texts(CHAIR).filter((t) => t === chairText)).toHaveLength(1);
+    expect(texts(CHAIR).filter((t) => t === viText)).toHaveLength(0);
+    expect(result.failed).toBe(0);
+  });
+
+  it("sends members a short text at half-time, and none for a milestone the campaign switched off for members", async () => {
+    const unit = "Công đoàn Công ty Cổ phần Cao su Lai Châu";
+    await sendDueReminders(deps(), vn("2026-05-16T08:00"));
+    await new Chat(h.fake, MEMBER).expect(vi("reminders.member.wave_half", { ...params, unit }));
+
+    await h.db.prisma.campaign.update({ where: { code: DEMO_CAMPAIGN.input.code }, data: { reminders: { waveEnding: { members: false } } } });
+    await sendDueReminders(deps(), vn("2026-05-28T08:00"));
+    await new Chat(h.fake, CHAIR).expect(vi("reminders.message.wave_ending", { ...params, unit }));
+    expect(texts(MEMBER).filter((t) => t === vi("reminders.member.wave_ending", { ...params, unit }))).toHaveLength(0);
+  });
+});
