@@ -70,7 +70,7 @@ async function runSchemaEngine<R>(
   const tracking: SqlMigrationAwareDriverAdapterFactory = {
     provider: adapterFactory.provider,
     adapterName: adapterFactory.adapterName,
-    connect: async () => remember(await adapterFactory.connect()),
+    connect: async () => remember(wholeScripts(await adapterFactory.connect())),
     connectToShadowDb: async () => remember(await adapterFactory.connectToShadowDb()),
   };
   function remember(adapter: SqlDriverAdapter) {
@@ -89,6 +89,20 @@ async function runSchemaEngine<R>(
     engine.free();
     await Promise.allSettled(opened.map((adapter) => adapter.dispose()));
   }
+}
+
+/**
+ * @prisma/adapter-pg runs a migration script by splitting it at every ";", also inside a function body ($$ … $$), so a
+ * migration that creates a PL/pgSQL function (the report_month_totals triggers) breaks on PostgreSQL. PostgreSQL
+ * itself runs a script of many statements sent as one simple query, in one implicit transaction: send it whole.
+ */
+function wholeScripts(adapter: SqlDriverAdapter): SqlDriverAdapter {
+  const client = (adapter as { client?: { query?: (sql: string) => Promise<unknown> } }).client;
+  if (adapter.adapterName !== "@prisma/adapter-pg" || typeof client?.query !== "function") return adapter;
+  adapter.executeScript = async (script: string) => {
+    await client.query!(script);
+  };
+  return adapter;
 }
 
 export async function readMigrationList(): Promise<MigrationList> {

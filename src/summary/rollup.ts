@@ -173,13 +173,29 @@ export const PLANNER_SETTINGS: Record<Shape, string[]> = {
 export type Shape = "subtree" | "whole";
 
 const GRASSROOTS_SQL = Prisma.sql`('GRASSROOTS', 'FREELANCE_GRASSROOTS')`;
+const NO_REPORTS = Prisma.sql`SELECT NULL::text AS "unitId", 0 AS admitted, 0 AS reduced, 0 AS "newGrassroots", 0 AS "partyIntroduced", 0 AS "partyAdmitted" WHERE false`;
+
+const addDays = (d: Date, days: number) => new Date(d.getTime() + days * DAY_MS);
+const firstOfMonth = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1));
+
+/**
+ * The calendar days from…to (inclusive) as the whole months inside them (from the first of a month until, not
+ * including, the first of a later one) and the days left over at either end.
+ */
+export function splitPeriod(from: Date, to: Date): { months: { from: Date; until: Date } | null; weeks: { from: Date; to: Date }[] } {
+  const monthsFrom = from.getUTCDate() === 1 ? from : firstOfMonth(addDays(firstOfMonth(from), 31));
+  const monthsUntil = firstOfMonth(addDays(to, 1));
+  if (monthsFrom >= monthsUntil) return { months: null, weeks: [{ from, to }] };
+  const weeks = [];
+  if (from < monthsFrom) weeks.push({ from, to: addDays(monthsFrom, -1) });
+  if (monthsUntil <= to) weeks.push({ from: monthsUntil, to });
+  return { months: { from: monthsFrom, until: monthsUntil }, weeks };
+}
 
 /** The roll-up query itself (exported for the benchmark's EXPLAIN ANALYZE). */
 export function summarySql(unitId: string, shape: Shape, period: ResolvedPeriod, latestWeek: Date): Prisma.Sql {
   const { from: fromInstant } = weekInstants(period.from);
   const toInstant = new Date(period.to.getTime() - 7 * 3_600_000 + DAY_MS);
-  const from = Prisma.sql`${isoDay(period.from)}::date`;
-  const to = Prisma.sql`${isoDay(period.to)}::date`;
   const week = Prisma.sql`${isoDay(latestWeek)}::date`;
   const joinedFrom = Prisma.sql`${utcStamp(fromInstant)}::timestamp`;
   const joinedTo = Prisma.sql`${utcStamp(toInstant)}::timestamp`;
@@ -194,12 +210,29 @@ export function summarySql(unitId: string, shape: Shape, period: ResolvedPeriod,
       WHERE t.depth < 32
     )`;
 
-  // Per unit: sums of the latest reports in the period (plain sums: this is the one pass over the big table).
+  // Per unit: sums of the latest reports in the period. Whole months come from ReportMonthTotal (kept by triggers, a
+  // twelfth of the rows of a year's weekly reports); the weeks of a month the period only partly covers, from the
+  // reports themselves.
+  const join = (alias: string) => (shape === "subtree" ? Prisma.sql`JOIN tree t ON t.id = ${Prisma.raw(alias)}."unitId"` : Prisma.empty);
+  const { months, weeks } = splitPeriod(period.from, period.to);
+  const sources: Prisma.Sql[] = [];
+  if (months) {
+    sources.push(Prisma.sql`
+      SELECT s."unitId", s.admitted, s.reduced, s."newGrassroots", s."partyIntroduced", s."partyAdmitted"
+      FROM "ReportMonthTotal" s ${join("s")}
+      WHERE s.month >= ${isoDay(months.from)}::date AND s.month < ${isoDay(months.until)}::date`);
+  }
+  for (const range of weeks) {
+    sources.push(Prisma.sql`
+      SELECT r."unitId", r.admitted, r.reduced, r."newGrassroots", r."partyIntroduced", r."partyAdmitted"
+      FROM "WeeklyReport" r ${join("r")}
+      WHERE r."isLatest" AND r."weekStart" BETWEEN ${isoDay(range.from)}::date AND ${isoDay(range.to)}::date`);
+  }
   const reportsPerUnit = Prisma.sql`
-    SELECT r."unitId", SUM(r.admitted) AS admitted, SUM(r.reduced) AS reduced, SUM(r."newGrassroots") AS new_grassroots,
-      SUM(r."partyIntroduced") AS party_introduced, SUM(r."partyAdmitted") AS party_admitted
-    FROM "WeeklyReport" r`;
-  const reportsWhere = Prisma.sql`r."isLatest" AND r."weekStart" BETWEEN ${from} AND ${to}`;
+    SELECT x."unitId", SUM(x.admitted) AS admitted, SUM(x.reduced) AS reduced, SUM(x."newGrassroots") AS new_grassroots,
+      SUM(x."partyIntroduced") AS party_introduced, SUM(x."partyAdmitted") AS party_admitted
+    FROM (${sources.length ? Prisma.join(sources, " UNION ALL ") : NO_REPORTS}) x
+    GROUP BY x."unitId"`;
   // Per unit: members who joined through the bot in the period. Every such member comes from an approved application
   // and sits in the unit the application was routed to, so this is driven by the applications (far fewer than
   // members, indexed by routed unit and status); each looks up its member by the unique applicationId index
@@ -221,10 +254,10 @@ export function summarySql(unitId: string, shape: Shape, period: ResolvedPeriod,
   const perUnit =
     shape === "whole"
       ? Prisma.sql`
-    rep_u AS (${reportsPerUnit} WHERE ${reportsWhere} GROUP BY r."unitId"),
+    rep_u AS (${reportsPerUnit}),
     mem_u AS (${membersPerUnit} WHERE ${membersWhere} GROUP BY a."routedUnitId"),`
       : Prisma.sql`
-    rep_u AS (${reportsPerUnit} JOIN tree t ON t.id = r."unitId" WHERE ${reportsWhere} GROUP BY r."unitId"),
+    rep_u AS (${reportsPerUnit}),
     mem_u AS (${membersPerUnit} JOIN tree t ON t.id = a."routedUnitId" WHERE ${membersWhere} GROUP BY a."routedUnitId"),`;
 
   return Prisma.sql`
