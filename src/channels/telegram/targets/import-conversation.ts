@@ -1,24 +1,15 @@
-// /import_targets: an officer sends the targets spreadsheet (the columns of the CLI's import-targets); the bot checks
-// it without writing (the domain import, run and rolled back) and shows the errors by line in the officer's language
-// — then waits for a corrected file — or a preview (counts, the lines that change, cascade warnings); it writes all
-// of it only after the confirm button, checking it again in the transaction. Audited by the domain (target.import,
-// target.set per line).
-import type { Conversation } from "@grammyjs/conversations";
-import type { Api } from "grammy";
+// /import_targets: an officer sends the targets spreadsheet (the columns of the CLI's import-targets); checked, previewed
+// with the lines that change and the cascade warnings, and written on confirm (../spreadsheet-import.ts). Audited by
+// the domain (target.import, target.set per line).
 import { writeAudit } from "../../../audit/audit.ts";
-import { formatTargetImportErrors, importTargets, type TargetImportResult } from "../../../drive/targets.ts";
-import { tFor, type Lang, type T } from "../../../i18n/i18n.ts";
+import { formatTargetImportErrors, importTargets, type TargetImportError, type TargetImportResult } from "../../../drive/targets.ts";
+import type { Lang, T } from "../../../i18n/i18n.ts";
 import { unitsWhere } from "../../../policy/policy.ts";
-import { MAX_FILE_BYTES, SpreadsheetError } from "../../../shared/spreadsheet.ts";
-import type { BotContext, Deps, InnerContext } from "../context.ts";
-import { FormIO, type SentDocument } from "../join/form-io.ts";
-import { downloadTelegramFile } from "../members/download.ts";
+import type { Deps } from "../context.ts";
+import { spreadsheetImportConversation } from "../spreadsheet-import.ts";
 
 export const TARGET_IMPORT_CONVERSATION = "targets-import";
 const MAX_LINES = 20;
-
-type Conv = Conversation<BotContext, InnerContext>;
-type Outcome = { kind: "download" } | { kind: "unreadable"; key: string; params: Record<string, string | number> } | { kind: "result"; result: TargetImportResult };
 
 /** Whether the person may set targets anywhere (an officer with units below, an admin); a refusal is audited. */
 export async function maySetTargets(deps: Deps, personId: string): Promise<boolean> {
@@ -57,75 +48,15 @@ function changeLines(t: T, lang: Lang, result: TargetImportResult): string[] {
 }
 
 export function createTargetImportConversation(deps: Deps) {
-  const apiRoot = deps.config.TELEGRAM_API_ROOT;
-
-  const run = async (api: Api, personId: string, document: SentDocument, dryRun: boolean): Promise<Outcome> => {
-    let bytes: Buffer;
-    try {
-      bytes = await downloadTelegramFile(api, apiRoot, document.fileId, MAX_FILE_BYTES);
-    } catch (error) {
-      // never the URL: it holds the token
-      deps.logger.warn({ errName: error instanceof Error ? error.name : typeof error }, "targets file not downloaded");
-      return { kind: "download" };
-    }
-    try {
-      return { kind: "result", result: await importTargets(deps.prisma, { personId }, { bytes, name: document.fileName }, { dryRun }) };
-    } catch (error) {
-      if (error instanceof SpreadsheetError) return { kind: "unreadable", key: error.key, params: error.params };
-      throw error;
-    }
-  };
-
-  return async function importTargetsConversation(conversation: Conv, ctx: InnerContext) {
-    const actor = await conversation.external((outer) => ({ personId: outer.person.id, lang: outer.lang as Lang }));
-    const t = tFor(actor.lang);
-    const io = new FormIO(conversation, ctx, t);
-    if (!(await conversation.external(() => maySetTargets(deps, actor.personId)))) return io.say(t("targets.importChat.refused"));
-    await io.say(t("targets.importChat.askFile"));
-
-    for (;;) {
-      const document = await io.document(t("targets.importChat.notDocument"));
-      if (document.size > MAX_FILE_BYTES) {
-        await io.say(t("targets.importChat.tooLarge"));
-        continue;
-      }
-      const checked = await conversation.external((outer) => run(outer.api, actor.personId, document, true));
-      if (checked.kind === "download") {
-        await io.say(t("targets.importChat.downloadFailed"));
-        continue;
-      }
-      if (checked.kind === "unreadable") {
-        await io.say(`${t(checked.key, checked.params)}\n\n${t("targets.importChat.askFile")}`);
-        continue;
-      }
-      const { result } = checked;
-      const fileName = document.fileName;
-      if (result.errors.length > 0) {
-        const lines = formatTargetImportErrors(t, result.errors, MAX_LINES);
-        await io.say([t("targets.import.failed", { fileName, count: result.errors.length }), ...lines].join("\n"));
-        continue;
-      }
-      if (result.changes.length === 0) return io.say(t("targets.importChat.nothingToDo", { fileName, unchanged: result.unchanged }));
-      const preview = [
-        t("targets.importChat.preview", { fileName, created: result.created, updated: result.updated, unchanged: result.unchanged }),
-        ...changeLines(t, actor.lang, result),
-        ...(result.warnings.length > 0 ? ["", ...warningLines(t, actor.lang, result)] : []),
-      ].join("\n");
-      const answer = await io.choice(preview, [
-        [{ value: "yes", label: t("targets.importChat.confirm") }],
-        [{ value: "no", label: t("targets.importChat.cancel") }],
-      ]);
-      if (answer !== "yes") return io.say(t("targets.importChat.cancelled"));
-      const done = await conversation.external((outer) => run(outer.api, actor.personId, document, false));
-      if (done.kind === "download") {
-        await io.say(t("targets.importChat.downloadFailed"));
-        continue;
-      }
-      if (done.kind === "unreadable") return io.say(t(done.key, done.params));
-      if (done.result.errors.length > 0) {
-        return io.say([t("targets.importChat.changedSinceCheck"), ...formatTargetImportErrors(t, done.result.errors, MAX_LINES)].join("\n"));
-      }
-      return io.say([t("targets.import.done", { fileName, created: done.result.created, updated: done.result.updated, unchanged: done.result.unchanged }), ...warningLines(t, actor.lang, done.result)].join("\n"));
-    }
-  };
+  return spreadsheetImportConversation<TargetImportError, TargetImportResult>(deps, {
+    texts: "targets.importChat",
+    what: "targets",
+    may: maySetTargets,
+    importFile: (d, personId, file, dryRun) => importTargets(d.prisma, { personId }, file, { dryRun }),
+    errorsHeader: (t, fileName, count) => t("targets.import.failed", { fileName, count }),
+    errorLines: (t, errors) => formatTargetImportErrors(t, errors, MAX_LINES),
+    previewLines: (t, lang, result) => [...changeLines(t, lang, result), ...(result.warnings.length > 0 ? ["", ...warningLines(t, lang, result)] : [])],
+    done: (t, lang, result, fileName) =>
+      [t("targets.import.done", { fileName, created: result.created, updated: result.updated, unchanged: result.unchanged }), ...warningLines(t, lang, result)].join("\n"),
+  });
 }
