@@ -74,7 +74,13 @@ export async function startApp(config: BotConfig, options: AppOptions = {}): Pro
     botInfo: options.botInfo,
     fetch: zalo?.fetch,
   });
-  await registerTelegramJobs(boss, { api: bot.api, prisma: db.prisma, logger, clock: options.clock });
+  await registerTelegramJobs(boss, {
+    api: bot.api,
+    prisma: db.prisma,
+    logger,
+    clock: options.clock,
+    botUsername: () => (bot.isInited() ? bot.botInfo.username : undefined),
+  });
   if (options.scheduleReminders ?? true) await scheduleReminders(boss, options.remindersCron);
   const webhook =
     config.TELEGRAM_WEBHOOK_URL && config.TELEGRAM_WEBHOOK_SECRET

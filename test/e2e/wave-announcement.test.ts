@@ -31,7 +31,7 @@ const params = { wave: WAVE1.name, campaign: CAMPAIGN_NAME, from: "01/05/2026", 
 
 describe("wave announcements to members", () => {
   let h: Harness;
-  const deps = () => ({ api: h.app.bot.api, prisma: h.db.prisma, logger: h.app.logger });
+  const deps = () => ({ api: h.app.bot.api, prisma: h.db.prisma, logger: h.app.logger, botUsername: () => h.app.bot.botInfo.username });
   const texts = (user: TestUser) => h.fake.deliveredTo(user).map((m) => m.text ?? "");
 
   async function member(user: TestUser, unitCode: string, extra: { leftOn?: Date } = {}) {
@@ -60,8 +60,11 @@ describe("wave announcements to members", () => {
 
   it("sends the wave's announcement to each reachable member once, at the wave-start time and not in quiet hours", async () => {
     h.fake.blockBot(BLOCKED);
-    const viText = `${vi("reminders.member.heading", params)}\n\n${WAVE1.announcement}`;
-    const enText = `${en("reminders.member.heading", params)}\n\n${WAVE1.announcement}`;
+    // Each text ends with the member's own union's join link, to forward to colleagues.
+    const joinLine = async (t: typeof vi, code: string) =>
+      t("reminders.member.join_link", { unit: (await findUnitByCode(h.db.prisma, code))!.name, link: `https://t.me/${h.app.bot.botInfo.username}?start=${code}` });
+    const viText = `${vi("reminders.member.heading", params)}\n\n${WAVE1.announcement}\n\n${await joinLine(vi, "LC-DK-CSLC")}`;
+    const enText = `${en("reminders.member.heading", params)}\n\n${WAVE1.announcement}\n\n${await joinLine(en, "LC-PT-NN2")}`;
 
     await sendDueReminders(deps(), vn("2026-04-30T22:00"));
     await sendDueReminders(deps(), vn("2026-05-01T06:59"));
@@ -88,7 +91,8 @@ describe("wave announcements to members", () => {
   it("sends members a short text at half-time, and none for a milestone the campaign switched off for members", async () => {
     const unit = "Công đoàn Công ty Cổ phần Cao su Lai Châu";
     await sendDueReminders(deps(), vn("2026-05-16T08:00"));
-    await new Chat(h.fake, MEMBER).expect(vi("reminders.member.wave_half", { ...params, unit }));
+    const half = await new Chat(h.fake, MEMBER).expect(vi("reminders.member.wave_half", { ...params, unit }));
+    expect(half.text).toContain(`?start=LC-DK-CSLC`);
 
     await h.db.prisma.campaign.update({ where: { code: DEMO_CAMPAIGN.input.code }, data: { reminders: { waveEnding: { members: false } } } });
     await sendDueReminders(deps(), vn("2026-05-28T08:00"));

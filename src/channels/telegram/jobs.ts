@@ -7,7 +7,10 @@ import { NOTIFY_APPLICANT, notifyApplicant } from "./decision/notify-applicant.t
 import { NOTIFY_DECIDERS, notifyDeciders } from "./decision/notify-deciders.ts";
 import { registerReminderWorker } from "./reminders/send.ts";
 
-export async function registerTelegramJobs(boss: PgBoss, deps: { api: Api; prisma: PrismaClient; logger: Logger; clock?: () => Date }) {
+export async function registerTelegramJobs(
+  boss: PgBoss,
+  deps: { api: Api; prisma: PrismaClient; logger: Logger; clock?: () => Date; botUsername?: () => string | undefined },
+) {
   const handlers = { [NOTIFY_DECIDERS]: notifyDeciders, [NOTIFY_APPLICANT]: notifyApplicant };
   for (const [queue, handle] of Object.entries(handlers)) {
     await boss.createQueue(queue);

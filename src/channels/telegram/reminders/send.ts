@@ -8,16 +8,23 @@ import { tFor } from "../../../i18n/i18n.ts";
 import type { PgBoss } from "../../../jobs/boss.ts";
 import type { Logger } from "../../../logger.ts";
 import { formatCalendarDate, TIME_ZONE } from "../../../shared/time.ts";
+import { joinLink } from "../../../organisation/posters.ts";
 import { recipientOf, sendToRecipient } from "../send.ts";
 
 export const REMINDERS_QUEUE = "reminders-due";
 export const REMINDERS_CRON = "*/15 * * * *";
 
-type SendDeps = { api: Api; prisma: PrismaClient; logger: Logger };
+type SendDeps = {
+  api: Api;
+  prisma: PrismaClient;
+  logger: Logger;
+  /** The bot's username once known: members' wave texts end with their union's join link, for forwarding. */
+  botUsername?: () => string | undefined;
+};
 
 const DAY = 86_400_000;
 
-export function reminderMessage(reminder: DueReminder, lang: "vi" | "en"): { text: string; keyboard?: InlineKeyboard } {
+export function reminderMessage(reminder: DueReminder, lang: "vi" | "en", joinUrl?: string): { text: string; keyboard?: InlineKeyboard } {
   const t = tFor(lang);
   const unit = reminder.unit.name;
   if (reminder.kind === "report_due" || reminder.kind === "overdue") {
@@ -39,8 +46,8 @@ export function reminderMessage(reminder: DueReminder, lang: "vi" | "en"): { tex
   };
   if (reminder.audience === "member") {
     // The wave's own announcement (written by the issuing union, as it wrote it) under a heading in the member's language.
-    if (reminder.kind === "wave_start" && wave.announcement) return { text: `${t("reminders.member.heading", params)}\n\n${wave.announcement}` };
-    return { text: t(`reminders.member.${reminder.kind}`, params) };
+    const body = reminder.kind === "wave_start" && wave.announcement ? `${t("reminders.member.heading", params)}\n\n${wave.announcement}` : t(`reminders.member.${reminder.kind}`, params);
+    return { text: joinUrl ? `${body}\n\n${t("reminders.member.join_link", { unit, link: joinUrl })}` : body };
   }
   return { text: t(`reminders.message.${reminder.kind}`, params) };
 }
@@ -50,7 +57,9 @@ export function telegramDeliver(deps: SendDeps): Deliver {
   return async (reminder) => {
     const recipient = await recipientOf(deps.prisma, reminder.personId);
     if (!recipient) return "unreachable";
-    const { text, keyboard } = reminderMessage(reminder, recipient.lang);
+    // The link opens the Telegram bot: of no use to a Zalo reader, who gets the text alone.
+    const username = reminder.audience === "member" && recipient.channel === "TELEGRAM" ? deps.botUsername?.() : undefined;
+    const { text, keyboard } = reminderMessage(reminder, recipient.lang, username ? joinLink(username, reminder.unit.code) : undefined);
     const sent = await sendToRecipient(deps, recipient, text, keyboard ? { reply_markup: keyboard } : undefined);
     return sent ? "sent" : "unreachable";
   };
