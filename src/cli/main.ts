@@ -1,83 +1,25 @@
 // The operator CLI: `npm run cli -- <command>`. Works on the same store as the bot (DATABASE_URL, or
 // the embedded database in DATA_DIR), and migrates it first, so it can be the very first command run.
-import type { Command } from "./command.ts";
-import { parseArgs } from "node:util";
 import { loadConfigOrExit } from "../config.ts";
 import { openDatabase } from "../db/database.ts";
 import { applyMigrations } from "../db/schema-engine.ts";
 import { operatorLang, tFor } from "../i18n/i18n.ts";
-import { loadDriveDemo } from "../drive/demo.ts";
-import { LAI_CHAU_DEMO } from "../organisation/demo/lai-chau.ts";
-import { grantRole } from "../organisation/roles.ts";
-import { findUnitByCode, listUnits, upsertUnits } from "../organisation/units.ts";
-import { findOrCreatePerson } from "../people/people.ts";
+import { basicCommands } from "./basics.ts";
+import type { Command } from "./command.ts";
 import { memberCommands } from "./members.ts";
-import { targetCommands } from "./targets.ts";
 import { summaryCommands } from "./summary.ts";
+import { targetCommands } from "./targets.ts";
 import { unitCommands } from "./units.ts";
 
 const t = tFor(operatorLang());
-const say = (key: string, params?: Record<string, unknown>) => console.log(t(key, { ns: "cli", ...params }));
-
-
-const ROLES = { admin: "ADMIN", officer: "OFFICER", chair: "CHAIR", deputy: "DEPUTY_CHAIR" } as const;
+const say = (key: string) => console.log(t(key, { ns: "cli" }));
 
 const commands: Record<string, Command> = {
+  ...basicCommands,
   ...unitCommands,
   ...memberCommands,
   ...targetCommands,
   ...summaryCommands,
-  async "load-demo"(prisma) {
-    const count = await upsertUnits(prisma, LAI_CHAU_DEMO);
-    say("cli.demo_loaded", { count });
-    const drive = await loadDriveDemo(prisma);
-    console.log(t("targets.cli.demoLoaded", drive));
-    return 0;
-  },
-
-  async units(prisma) {
-    const units = await listUnits(prisma);
-    if (units.length === 0) say("cli.no_units");
-    for (const u of units) {
-      const closed = u.closedAt ? ` (${t("cli.closed", { ns: "cli" })})` : "";
-      console.log(`${u.code.padEnd(16)} ${t(`unit_types.${u.type}`, { ns: "cli" }).padEnd(22)} ${u.name}${closed}`);
-    }
-    return 0;
-  },
-
-  async grant(prisma, args) {
-    const { values } = parseArgs({
-      args,
-      options: { telegram: { type: "string" }, role: { type: "string" }, unit: { type: "string" } },
-    });
-    const role = ROLES[values.role as keyof typeof ROLES];
-    if (!values.telegram || !/^\d{1,20}$/.test(values.telegram) || !role) {
-      say("cli.grant_usage");
-      return 2;
-    }
-    let unitId: string | null = null;
-    if (role !== "ADMIN") {
-      const unit = values.unit ? await findUnitByCode(prisma, values.unit) : null;
-      if (!unit) {
-        say("cli.unit_not_found", { code: values.unit ?? "" });
-        return 1;
-      }
-      if ((role === "CHAIR" || role === "DEPUTY_CHAIR") && !["GRASSROOTS", "FREELANCE_GRASSROOTS"].includes(unit.type)) {
-        say("cli.chair_needs_grassroots", { code: unit.code });
-        return 1;
-      }
-      unitId = unit.id;
-    }
-    // A Telegram private chat's id is the user's id: the bot can write once they have pressed Start.
-    const person = await findOrCreatePerson(
-      prisma,
-      { channel: "TELEGRAM", externalId: values.telegram, chatId: values.telegram },
-      "vi",
-    );
-    await grantRole(prisma, { personId: person.id, role, unitId, grantedById: null });
-    say("cli.granted", { role: values.role, id: values.telegram, unit: values.unit ?? "*" });
-    return 0;
-  },
 };
 
 async function main(): Promise<number> {
