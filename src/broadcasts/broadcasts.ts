@@ -172,7 +172,8 @@ export async function createBroadcast(prisma: PrismaClient, authorId: string, ra
 export interface BroadcastView {
   id: string;
   ref: number;
-  authorId: string;
+  /** Null for what the bot announces by itself. */
+  authorId: string | null;
   scopeUnitId: string | null;
   audience: BroadcastAudience;
   language: Language | null;
@@ -251,7 +252,7 @@ export async function cancelBroadcast(prisma: PrismaClient, actorId: string, bro
 }
 
 /** Whether `actorId` may look at this broadcast (its failures, its progress). */
-export async function mayView(prisma: PrismaClient, actorId: string, broadcast: { authorId: string; scopeUnitId: string | null }): Promise<boolean> {
+export async function mayView(prisma: PrismaClient, actorId: string, broadcast: { authorId: string | null; scopeUnitId: string | null }): Promise<boolean> {
   if (broadcast.authorId === actorId) return true;
   return authorize(prisma, actorId, "broadcast.view", broadcast.scopeUnitId);
 }
@@ -327,9 +328,9 @@ export async function finishBroadcasts(prisma: PrismaClient, now: Date): Promise
   return finished;
 }
 
-/** Finished broadcasts whose author has not been told yet; each is claimed once (reportedAt compare-and-set). */
+/** Finished broadcasts whose author has not been told yet (the bot's own have no author); each claimed once (reportedAt compare-and-set). */
 export async function claimReports(prisma: PrismaClient, now: Date): Promise<BroadcastView[]> {
-  const done = await prisma.broadcast.findMany({ where: { status: "DONE", reportedAt: null }, select: { id: true }, take: 20 });
+  const done = await prisma.broadcast.findMany({ where: { status: "DONE", reportedAt: null, authorId: { not: null } }, select: { id: true }, take: 20 });
   const out: BroadcastView[] = [];
   for (const { id } of done) {
     const { count } = await prisma.broadcast.updateMany({ where: { id, reportedAt: null }, data: { reportedAt: now } });
@@ -338,6 +339,68 @@ export async function claimReports(prisma: PrismaClient, now: Date): Promise<Bro
     if (view) out.push(view);
   }
   return out;
+}
+
+// --- What the bot announces by itself ---
+
+/** One recipient of a bot-made announcement, with the text written for them. */
+export interface AnnouncementRow {
+  personId: string;
+  channel: Channel;
+  chatId: string;
+  text: string;
+}
+
+/** Rows written per statement. */
+const ROW_BATCH = 5_000;
+
+/**
+ * Queues texts the bot sends by itself (a campaign wave's texts to members) through the outbox, so they go out at
+ * the platform's pace together with officers' broadcasts, after quiet hours, once each: the broadcast is found by
+ * `sourceKey` (every run and instance adds to the same one) and a person already in it is not added again. Returns
+ * how many rows were added. Not urgent; no author, so no final report.
+ */
+export async function queueAnnouncement(
+  prisma: PrismaClient,
+  input: { sourceKey: string; scopeUnitId: string | null; label: string; rows: AnnouncementRow[] },
+  now = new Date(),
+): Promise<number> {
+  if (input.rows.length === 0) return 0;
+  return prisma.$transaction(
+    async (tx) => {
+      const broadcast = await tx.broadcast.upsert({
+        where: { sourceKey: input.sourceKey },
+        create: { sourceKey: input.sourceKey, authorId: null, scopeUnitId: input.scopeUnitId, audience: "MEMBERS", text: input.label, sendAt: now, status: "SENDING", startedAt: now },
+        update: {},
+        select: { id: true, status: true },
+      });
+      let added = 0;
+      for (let i = 0; i < input.rows.length; i += ROW_BATCH) {
+        const { count } = await tx.outboxMessage.createMany({
+          data: input.rows.slice(i, i + ROW_BATCH).map((r) => ({ broadcastId: broadcast.id, ...r, notBefore: now, createdAt: now })),
+          skipDuplicates: true,
+        });
+        added += count;
+      }
+      if (added > 0) {
+        // A finished one sends again for the people added since (members who joined later in the day).
+        await tx.broadcast.update({
+          where: { id: broadcast.id },
+          data: { recipientCount: { increment: added }, ...(broadcast.status === "DONE" ? { status: "SENDING", finishedAt: null } : {}) },
+        });
+      }
+      return added;
+    },
+    { timeout: 120_000, maxWait: 10_000 },
+  );
+}
+
+/** The people already in a bot-made announcement (so a later run does not write their texts again). */
+export async function announcedTo(prisma: PrismaClient, sourceKey: string): Promise<Set<string>> {
+  const broadcast = await prisma.broadcast.findUnique({ where: { sourceKey }, select: { id: true } });
+  if (!broadcast) return new Set();
+  const rows = await prisma.outboxMessage.findMany({ where: { broadcastId: broadcast.id }, select: { personId: true } });
+  return new Set(rows.map((r) => r.personId));
 }
 
 /** What the outbox sends for a broadcast. */

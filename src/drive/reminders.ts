@@ -5,11 +5,14 @@
 // A wave's milestones also reach the members (a Member row, not left, reachable, reminders on) of the grassroots
 // unions under the issuing unit: the wave's announcement at its start, a short text at half-time and near its end
 // (each switchable per campaign with `members: false`); once per person and wave, never twice for a chair. Members who
-// turned announcements off (Person.announcementsOn) are skipped too.
-// Each (reminder, person, period) is claimed in ReminderDelivery (a unique key) before it is sent, so
+// turned announcements off (Person.announcementsOn) are skipped too. Members' texts can be tens of thousands at once:
+// they go through the broadcast outbox (`announce`), paced with officers' broadcasts, one bot-made broadcast per wave
+// milestone (src/broadcasts: queueAnnouncement), where a person is never added twice.
+// Each chair's (reminder, person, period) is claimed in ReminderDelivery (a unique key) before it is sent, so
 // several bot instances running the same schedule never send it twice. No Telegram here: the channel
-// passes a `deliver` function.
+// passes `deliver` and `announce` functions.
 import { z } from "zod";
+import { announcedTo } from "../broadcasts/broadcasts.ts";
 import type { PrismaClient } from "../db/database.ts";
 import type { Role } from "../generated/prisma/client.ts";
 import { GRASSROOTS_TYPES } from "../organisation/units.ts";
@@ -138,12 +141,14 @@ export interface DueReminder {
   wave?: { id: string; name: string; campaignName: string; startsOn: Date; endsOn: Date; announcement: string | null };
   /** wave_ending: how many days before the wave's last day. */
   daysBefore?: number;
+  /** Members' texts: the bot-made broadcast they join (one per wave milestone) and its scope, the issuing unit. */
+  announcement?: { sourceKey: string; scopeUnitId: string };
 }
 
 /** A reminder for one unit, before its recipients are known. */
 type Candidate = Omit<DueReminder, "key" | "personId" | "audience"> & { period: string; roles: Role[] };
 /** A wave milestone for the members of the covered unions. */
-type MemberCandidate = { kind: ReminderKind; wave: NonNullable<DueReminder["wave"]>; daysBefore?: number; units: ReminderUnit[] };
+type MemberCandidate = { kind: ReminderKind; wave: NonNullable<DueReminder["wave"]>; daysBefore?: number; units: ReminderUnit[]; issuerId: string };
 
 const REPORT_ROLES: Role[] = ["CHAIR", "DEPUTY_CHAIR"];
 const WAVE_ROLES: Role[] = ["CHAIR"];
@@ -230,7 +235,7 @@ export async function dueReminders(prisma: PrismaClient, now: Date, onWarning?: 
         if (!setting.enabled || now < dueAt || now.getTime() >= dueAt.getTime() + WAVE_WINDOW) continue;
         const wave = { id: w.id, name: w.name, campaignName: c.name, startsOn: w.startsOn, endsOn: w.endsOn, announcement: w.announcement };
         const daysBefore = kind === "wave_ending" ? s.waveEnding.daysBefore : undefined;
-        if (setting.members) memberCandidates.push({ kind, wave, daysBefore, units: covered.map((u) => ({ id: u.id, code: u.code, name: u.name })) });
+        if (setting.members) memberCandidates.push({ kind, wave, daysBefore, issuerId: c.issuingUnitId, units: covered.map((u) => ({ id: u.id, code: u.code, name: u.name })) });
         for (const u of covered) {
           candidates.push({ kind, unit: { id: u.id, code: u.code, name: u.name }, wave, daysBefore, period: w.id, roles: WAVE_ROLES });
         }
@@ -269,24 +274,20 @@ async function dueForMembers(prisma: PrismaClient, candidates: MemberCandidate[]
   const due: DueReminder[] = [];
   for (const c of candidates) {
     const units = new Map(c.units.map((u) => [u.id, u]));
+    const sourceKey = `${c.kind}:${c.wave.id}`;
+    // The schedule runs every 15 minutes through a day-long window: the people already queued are left out at once.
+    const queued = await announcedTo(prisma, sourceKey);
     for (const m of members) {
       const unit = units.get(m.unitId);
-      if (!unit || !m.personId || toldAsChair.has(`${c.kind}:${c.wave.id}:${m.personId}`)) continue;
-      due.push({ kind: c.kind, audience: "member", unit, wave: c.wave, daysBefore: c.daysBefore, personId: m.personId, key: `${c.kind}:member:${c.wave.id}:${m.personId}` });
+      if (!unit || !m.personId || queued.has(m.personId) || toldAsChair.has(`${c.kind}:${c.wave.id}:${m.personId}`)) continue;
+      due.push({
+        kind: c.kind, audience: "member", unit, wave: c.wave, daysBefore: c.daysBefore, personId: m.personId,
+        key: `${sourceKey}:${m.personId}`, announcement: { sourceKey, scopeUnitId: c.issuerId },
+      });
     }
   }
-  // The schedule runs every 15 minutes through a day-long window: leave out, in a few indexed lookups, the members
-  // already sent to, so later runs do not try to claim thousands of deliveries again.
-  const sent = new Set<string>();
-  for (let i = 0; i < due.length; i += KEY_BATCH) {
-    const keys = due.slice(i, i + KEY_BATCH).map((r) => r.key);
-    for (const d of await prisma.reminderDelivery.findMany({ where: { key: { in: keys } }, select: { key: true } })) sent.add(d.key);
-  }
-  return due.filter((r) => !sent.has(r.key));
+  return due;
 }
-
-/** Keys looked up per query (a bound parameter each). */
-const KEY_BATCH = 5_000;
 
 // --- Sending, at most once ---
 
@@ -303,10 +304,13 @@ export async function releaseDelivery(prisma: PrismaClient, key: string): Promis
 
 /** "sent", "unreachable" (the person blocked the bot; they are marked and skipped from now on). Throws on other failures. */
 export type Deliver = (reminder: DueReminder) => Promise<"sent" | "unreachable">;
+/** Queues members' texts of one wave milestone in the outbox; returns how many were added. */
+export type Announce = (reminders: DueReminder[], now: Date) => Promise<number>;
 
 export interface ReminderDeps {
   prisma: PrismaClient;
   deliver: Deliver;
+  announce: Announce;
   logger?: { warn: (obj: object, msg: string) => void };
 }
 
@@ -316,13 +320,22 @@ export interface RunResult {
   failed: number;
   /** Due, but already claimed by an earlier run or another instance. */
   skipped: number;
+  /** Members' texts put in the outbox (sent from there, at the platform's pace). */
+  queued: number;
 }
 
 /** Sends every reminder due at `now` that nobody has sent yet. Called by the schedule every 15 minutes and by tests. */
 export async function runDueReminders(deps: ReminderDeps, now: Date): Promise<RunResult> {
-  const result: RunResult = { sent: 0, unreachable: 0, failed: 0, skipped: 0 };
+  const result: RunResult = { sent: 0, unreachable: 0, failed: 0, skipped: 0, queued: 0 };
   const due = await dueReminders(deps.prisma, now, (error, campaign) => deps.logger?.warn({ campaign, error }, "invalid campaign reminder settings; defaults used"));
+  const forMembers = new Map<string, DueReminder[]>();
   for (const reminder of due) {
+    if (reminder.announcement) {
+      const group = forMembers.get(reminder.announcement.sourceKey) ?? [];
+      group.push(reminder);
+      forMembers.set(reminder.announcement.sourceKey, group);
+      continue;
+    }
     if (!(await claimDelivery(deps.prisma, reminder.key, reminder.personId, now))) {
       result.skipped++;
       continue;
@@ -334,6 +347,14 @@ export async function runDueReminders(deps: ReminderDeps, now: Date): Promise<Ru
       result.failed++;
       deps.logger?.warn({ err, kind: reminder.kind, personId: reminder.personId }, "reminder not sent; will retry");
       await releaseDelivery(deps.prisma, reminder.key);
+    }
+  }
+  for (const group of forMembers.values()) {
+    try {
+      result.queued += await deps.announce(group, now);
+    } catch (err) {
+      result.failed += group.length;
+      deps.logger?.warn({ err, kind: group[0]!.kind }, "members' texts not queued; the next run tries again");
     }
   }
   return result;

@@ -14,7 +14,8 @@ export interface OutgoingMessage {
   chatId: string;
   channel: Channel;
   language: "vi" | "en";
-  content: { text: string; photoFileId: string | null };
+  /** `own`: a text written for this recipient (it carries its own heading), not the broadcast's. */
+  content: { text: string; photoFileId: string | null; own?: boolean };
 }
 
 /**
@@ -42,6 +43,8 @@ export interface ClaimedRow {
   attempts: number;
   language: "vi" | "en";
   announcementsOn: boolean;
+  /** The recipient's own text, when the broadcast's differs per person. */
+  text: string | null;
 }
 
 export interface ClaimOptions {
@@ -69,9 +72,9 @@ export async function claimBatch(prisma: PrismaClient, o: ClaimOptions): Promise
     ), claimed AS (
       UPDATE "OutboxMessage" AS m SET status = 'SENDING', "claimedAt" = ${o.now}::timestamp, "claimedBy" = ${o.workerId}, attempts = m.attempts + 1
       FROM picked WHERE m.id = picked.id
-      RETURNING m.id, m."broadcastId", m."personId", m.channel, m."chatId", m.attempts
+      RETURNING m.id, m."broadcastId", m."personId", m.channel, m."chatId", m.attempts, m.text
     )
-    SELECT c.id, c."broadcastId", c."personId", c.channel::text AS channel, c."chatId", c.attempts,
+    SELECT c.id, c."broadcastId", c."personId", c.channel::text AS channel, c."chatId", c.attempts, c.text,
            p.language::text AS language, p."announcementsOn"
     FROM claimed c JOIN "Person" p ON p.id = c."personId"
     ORDER BY c.id`);

@@ -249,7 +249,7 @@ export class OutboxWorker {
       chatId: row.chatId,
       channel: row.channel,
       language: row.language === "en" ? "en" : "vi",
-      content,
+      content: row.text === null ? content : { text: row.text, photoFileId: null, own: true },
     };
     const maxAttempts = this.o.maxAttempts ?? 5;
     const task = sender

@@ -30,10 +30,15 @@ describe("reminders", () => {
     sent.push(r);
     return "sent" as const;
   };
+  // Members' texts go to the outbox (test/e2e/wave-announcement.test.ts); these tests are about chairs.
+  const announce = async (rs: DueReminder[]) => {
+    sent.push(...rs);
+    return rs.length;
+  };
   /** Runs the reminders at `now` and returns what was sent then. */
   async function run(now: Date, kind?: ReminderKind) {
     sent = [];
-    await runDueReminders({ prisma: db.prisma, deliver }, now);
+    await runDueReminders({ prisma: db.prisma, deliver, announce }, now);
     return sent.filter((r) => !kind || r.kind === kind);
   }
   const who = (rs: DueReminder[]) => rs.map((r) => `${Object.keys(ids).find((k) => ids[k] === r.personId)}@${r.unit.code}`).sort();
@@ -70,8 +75,8 @@ describe("reminders", () => {
     sent = [];
     const now = vn("2026-03-13T15:00");
     const results = await Promise.all([
-      runDueReminders({ prisma: db.prisma, deliver }, now),
-      runDueReminders({ prisma: db.prisma, deliver }, now),
+      runDueReminders({ prisma: db.prisma, deliver, announce }, now),
+      runDueReminders({ prisma: db.prisma, deliver, announce }, now),
     ]);
     const due = sent.filter((r) => r.kind === "report_due");
     expect(who(due)).toEqual(["chairA@LC-DK-CSLC", "chairB@LC-DK-AGR", "deputyA@LC-DK-CSLC"]);

@@ -10,7 +10,8 @@ import { ZaloApiError, type ZaloApi } from "./api.ts";
 
 export function renderZaloAnnouncement(message: OutgoingMessage): string {
   const t = tFor(message.language);
-  return `${t("broadcasts.heading")}\n\n${message.content.text}\n\n${t("zalo.stop_hint")}`;
+  const body = message.content.own ? message.content.text : `${t("broadcasts.heading")}\n\n${message.content.text}`;
+  return `${body}\n\n${t("zalo.stop_hint")}`;
 }
 
 export function zaloSender(api: ZaloApi): Sender {

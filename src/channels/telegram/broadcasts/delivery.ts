@@ -107,7 +107,7 @@ export function createBroadcastDelivery(deps: {
       const finished = await finishBroadcasts(prisma, now);
       if (finished.length) log.info({ broadcasts: finished }, "broadcasts finished");
       for (const view of await claimReports(prisma, now)) {
-        const author = await recipientOf(prisma, view.authorId);
+        const author = view.authorId ? await recipientOf(prisma, view.authorId) : null;
         if (!author) continue;
         await sendToRecipient({ api: deps.api, prisma, logger: deps.logger }, author, reportText(view, author.lang)).catch((err: unknown) =>
           log.warn({ err, broadcast: view.id }, "could not send the final report"),

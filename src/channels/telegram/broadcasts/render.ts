@@ -11,9 +11,10 @@ export function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-export function renderAnnouncement(lang: Lang, text: string, options: { withButton: boolean }) {
+/** `ownHeading`: the text is one the bot wrote with its own heading line (a wave's text to members). */
+export function renderAnnouncement(lang: Lang, text: string, options: { withButton: boolean; ownHeading?: boolean }) {
   const t = tFor(lang);
-  const body = `<b>${escapeHtml(t("broadcasts.heading"))}</b>\n\n${escapeHtml(text)}`;
+  const body = options.ownHeading ? escapeHtml(text) : `<b>${escapeHtml(t("broadcasts.heading"))}</b>\n\n${escapeHtml(text)}`;
   const keyboard = options.withButton ? new InlineKeyboard().text(t("broadcasts.stop_button"), STOP_DATA) : undefined;
   return { body, keyboard };
 }

@@ -16,7 +16,7 @@ export class TelegramSender implements Sender {
   }
 
   async send(message: OutgoingMessage): Promise<SendOutcome> {
-    const { body, keyboard } = renderAnnouncement(message.language, message.content.text, { withButton: true });
+    const { body, keyboard } = renderAnnouncement(message.language, message.content.text, { withButton: true, ownHeading: message.content.own });
     const other = { parse_mode: "HTML" as const, reply_markup: keyboard, ...(this.paid ? { allow_paid_broadcast: true } : {}) };
     try {
       if (message.content.photoFileId) await this.api.sendPhoto(message.chatId, message.content.photoFileId, { ...other, caption: body });

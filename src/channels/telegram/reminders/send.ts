@@ -3,13 +3,14 @@
 // runs them every 15 minutes from whichever bot instance picks the job up.
 import { InlineKeyboard, type Api } from "grammy";
 import type { PrismaClient } from "../../../db/database.ts";
-import { runDueReminders, type Deliver, type DueReminder, type RunResult } from "../../../drive/reminders.ts";
+import { queueAnnouncement } from "../../../broadcasts/broadcasts.ts";
+import { runDueReminders, type Announce, type Deliver, type DueReminder, type RunResult } from "../../../drive/reminders.ts";
 import { tFor } from "../../../i18n/i18n.ts";
 import type { PgBoss } from "../../../jobs/boss.ts";
 import type { Logger } from "../../../logger.ts";
 import { formatCalendarDate, TIME_ZONE } from "../../../shared/time.ts";
 import { joinLink } from "../../../organisation/posters.ts";
-import { recipientOf, sendToRecipient } from "../send.ts";
+import { recipientOf, recipientsOf, sendToRecipient } from "../send.ts";
 
 export const REMINDERS_QUEUE = "reminders-due";
 export const REMINDERS_CRON = "*/15 * * * *";
@@ -52,29 +53,51 @@ export function reminderMessage(reminder: DueReminder, lang: "vi" | "en", joinUr
   return { text: t(`reminders.message.${reminder.kind}`, params) };
 }
 
-/** Delivers one reminder to the person's Telegram chat; a person who blocked the bot is marked unreachable. */
+/** Delivers one chair's reminder to their chat; a person who blocked the bot is marked unreachable. */
 export function telegramDeliver(deps: SendDeps): Deliver {
   return async (reminder) => {
     const recipient = await recipientOf(deps.prisma, reminder.personId);
     if (!recipient) return "unreachable";
-    // The link opens the Telegram bot: of no use to a Zalo reader, who gets the text alone.
-    const username = reminder.audience === "member" && recipient.channel === "TELEGRAM" ? deps.botUsername?.() : undefined;
-    const { text, keyboard } = reminderMessage(reminder, recipient.lang, username ? joinLink(username, reminder.unit.code) : undefined);
+    const { text, keyboard } = reminderMessage(reminder, recipient.lang);
     const sent = await sendToRecipient(deps, recipient, text, keyboard ? { reply_markup: keyboard } : undefined);
     return sent ? "sent" : "unreachable";
   };
 }
 
+/**
+ * Members' texts of one wave milestone, each in the member's language with their union's join link (Telegram readers),
+ * queued in the outbox: the broadcast sender delivers them at the platform's pace, after quiet hours, with the stop
+ * button, on Telegram or Zalo.
+ */
+export function queueMemberTexts(deps: SendDeps): Announce {
+  return async (reminders, now) => {
+    const first = reminders[0];
+    if (!first?.announcement) return 0;
+    const people = await recipientsOf(deps.prisma, reminders.map((r) => r.personId));
+    const username = deps.botUsername?.();
+    const rows = reminders.flatMap((r) => {
+      const p = people.get(r.personId);
+      if (!p) return [];
+      // The link opens the Telegram bot: of no use to a Zalo reader, who gets the text alone.
+      const link = username && p.channel === "TELEGRAM" ? joinLink(username, r.unit.code) : undefined;
+      return [{ personId: p.personId, channel: p.channel, chatId: p.chatId, text: reminderMessage(r, p.lang, link).text }];
+    });
+    // What /broadcasts shows for it: the Vietnamese heading of the milestone's text.
+    const label = reminderMessage(first, "vi").text.split("\n")[0]!;
+    return queueAnnouncement(deps.prisma, { sourceKey: first.announcement.sourceKey, scopeUnitId: first.announcement.scopeUnitId, label, rows }, now);
+  };
+}
+
 /** Sends what is due at `now` through Telegram. The schedule's worker calls it; so do the tests, with a fixed `now`. */
 export function sendDueReminders(deps: SendDeps, now: Date): Promise<RunResult> {
-  return runDueReminders({ prisma: deps.prisma, logger: deps.logger, deliver: telegramDeliver(deps) }, now);
+  return runDueReminders({ prisma: deps.prisma, logger: deps.logger, deliver: telegramDeliver(deps), announce: queueMemberTexts(deps) }, now);
 }
 
 export async function registerReminderWorker(boss: PgBoss, deps: SendDeps & { clock?: () => Date }): Promise<void> {
   await boss.createQueue(REMINDERS_QUEUE);
   await boss.work(REMINDERS_QUEUE, async () => {
     const result = await sendDueReminders(deps, deps.clock?.() ?? new Date());
-    if (result.sent + result.failed + result.unreachable > 0) deps.logger.info({ ...result }, "reminders run");
+    if (result.sent + result.failed + result.unreachable + result.queued > 0) deps.logger.info({ ...result }, "reminders run");
   });
 }
 
