@@ -375,12 +375,15 @@ export async function queueAnnouncement(
         select: { id: true, status: true },
       });
       let added = 0;
+      // Four array parameters per statement, not eight parameters per row: tens of thousands of rows in a few seconds.
       for (let i = 0; i < input.rows.length; i += ROW_BATCH) {
-        const { count } = await tx.outboxMessage.createMany({
-          data: input.rows.slice(i, i + ROW_BATCH).map((r) => ({ broadcastId: broadcast.id, ...r, notBefore: now, createdAt: now })),
-          skipDuplicates: true,
-        });
-        added += count;
+        const rows = input.rows.slice(i, i + ROW_BATCH);
+        added += await tx.$executeRaw(Prisma.sql`
+          INSERT INTO "OutboxMessage" (id, "broadcastId", "personId", channel, "chatId", text, status, attempts, "notBefore", "createdAt")
+          SELECT 'ob' || md5(${broadcast.id} || x.pid), ${broadcast.id}, x.pid, x.channel::"Channel", x.chat, x.text, 'PENDING', 0, ${now}::timestamp, ${now}::timestamp
+          FROM unnest(${rows.map((r) => r.personId)}::text[], ${rows.map((r) => r.channel)}::text[], ${rows.map((r) => r.chatId)}::text[], ${rows.map((r) => r.text)}::text[])
+            AS x(pid, channel, chat, text)
+          ON CONFLICT ("broadcastId", "personId") DO NOTHING`);
       }
       if (added > 0) {
         // A finished one sends again for the people added since (members who joined later in the day).

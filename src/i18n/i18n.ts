@@ -52,8 +52,13 @@ export function toLang(tag: string | undefined | null): Lang {
   return isLang(base) ? base : DEFAULT_LANG;
 }
 
+const fixed = new Map<Lang, T>();
+
+/** The t() of a language (made once: a fan-out renders tens of thousands of texts). */
 export function tFor(lang: Lang): T {
-  return instance.getFixedT(lang);
+  let t = fixed.get(lang);
+  if (!t) fixed.set(lang, (t = instance.getFixedT(lang)));
+  return t;
 }
 
 /** Language for operator output (CLI, start-up errors); read leniently, since it is needed to report config errors. */

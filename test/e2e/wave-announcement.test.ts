@@ -87,6 +87,13 @@ describe("wave announcements to members", () => {
     const broadcast = await h.db.prisma.broadcast.findUniqueOrThrow({ where: { sourceKey: `wave_start:${(await h.db.prisma.wave.findFirstOrThrow({ where: { name: WAVE1.name } })).id}` } });
     await until(async () => (await h.db.prisma.broadcast.findUniqueOrThrow({ where: { id: broadcast.id } })).status === "DONE", "the members' texts to be sent");
     expect(broadcast).toMatchObject({ authorId: null, recipientCount: 2, urgent: false });
+    // A member who joins later that day gets it at the next run: the finished broadcast sends again, for them only.
+    const late: TestUser = { id: 7707, first_name: "Mới vào" };
+    await member(late, "LC-DK-CSLC");
+    expect(await runAt(vn("2026-05-01T10:00"))).toMatchObject({ queued: 1 });
+    await new Chat(h.fake, late).expect(String(WAVE1.announcement), 15_000);
+    await until(async () => (await h.db.prisma.broadcast.findUniqueOrThrow({ where: { id: broadcast.id } })).status === "DONE", "the late member's text to be sent");
+    expect((await h.db.prisma.broadcast.findUniqueOrThrow({ where: { id: broadcast.id } })).recipientCount).toBe(3);
 
     expect(texts(MEMBER).filter((t) => t === viText)).toHaveLength(1);
     expect(texts(LEFT)).toEqual([]);
