@@ -3,12 +3,11 @@
 // application (outbox, pacer, Telegram sender) on PostgreSQL. Records the achieved rate as a fraction of the
 // limit (goal ≥ 0.95), the 429s received, duplicates and losses (goal 0 and 0); then the same with paid
 // broadcasts (allow_paid_broadcast, 1,000/s), and how long writing a 50,000-recipient outbox takes.
-// PostgreSQL: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres.
+// PostgreSQL: the server of ./server.ts.
 import { spawn, type ChildProcess } from "node:child_process";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
-import pg from "pg";
 import { cancelBroadcast, createBroadcast } from "../../src/broadcasts/broadcasts.ts";
 import { openDatabase, type Database } from "../../src/db/database.ts";
 import { applyMigrations } from "../../src/db/schema-engine.ts";
@@ -18,25 +17,14 @@ import { findUnitByCode, upsertUnits } from "../../src/organisation/units.ts";
 import { findOrCreatePerson } from "../../src/people/people.ts";
 import { FakeTelegram } from "../fake-telegram/server.ts";
 import type { Benchmark } from "./run.ts";
+import { admin, urlFor } from "./server.ts";
 
 const RECIPIENTS = Number(process.env.BENCH_BROADCAST_RECIPIENTS ?? 5_000);
 const BIG = 50_000;
 const FREE_LIMIT = 30;
 const PAID_LIMIT = 1000;
 
-function serverUrl(): string {
-  return process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-}
 
-async function admin(sql: string) {
-  const client = new pg.Client({ connectionString: serverUrl() });
-  await client.connect();
-  try {
-    return await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 /** `count` members of a unit, Telegram ids from `first` on, generated in SQL. */
 async function seed(db: Database, unitId: string, count: number, first: number, tag: string) {
@@ -123,9 +111,8 @@ const bench: Benchmark = {
     const name = `bench_broadcast_${process.pid}`;
     await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin(`CREATE DATABASE ${name}`);
-    const url = new URL(serverUrl());
-    url.pathname = `/${name}`;
-    const db = await openDatabase({ url: url.toString(), dataDir: "" });
+    const url = urlFor(name);
+    const db = await openDatabase({ url, dataDir: "" });
     try {
       await applyMigrations(db.adapterFactory);
       await upsertUnits(db.prisma, LAI_CHAU_DEMO);
@@ -148,9 +135,9 @@ const bench: Benchmark = {
       await cancelBroadcast(db.prisma, author.id, big.id);
 
       console.log(`free mode: ${RECIPIENTS} recipients at ${FREE_LIMIT}/s (about ${Math.round(RECIPIENTS / FREE_LIMIT)} s)…`);
-      const free = await runBroadcast(db, url.toString(), { paid: false, unitCode: "LC-DK-CSLC", first: 1_000_000, authorId: author.id });
+      const free = await runBroadcast(db, url, { paid: false, unitCode: "LC-DK-CSLC", first: 1_000_000, authorId: author.id });
       console.log(free);
-      const paid = await runBroadcast(db, url.toString(), { paid: true, unitCode: "LC-DK-AGR", first: 2_000_000, authorId: author.id });
+      const paid = await runBroadcast(db, url, { paid: true, unitCode: "LC-DK-AGR", first: 2_000_000, authorId: author.id });
       console.log(paid);
       const version = ((await db.prisma.$queryRawUnsafe<{ v: string }[]>("SELECT split_part(version(), ' on ', 1) AS v"))[0]?.v ?? "PostgreSQL").trim();
       const row = (r: Run) =>

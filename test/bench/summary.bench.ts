@@ -5,15 +5,14 @@
 // - nation size (100,000 units, 10 million members, 5 million weekly reports) on PostgreSQL only. Generating it takes
 //   minutes, so it runs when BENCH_NATION=1, or when a complete `bench_nation` database is already there (it is kept
 //   for the next run; BENCH_NATION=regenerate builds it again).
-// PostgreSQL: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres (a server
-// where databases may be created). Goals: < 300 ms at province size, < 3 s at nation size (median of 7 runs).
+// PostgreSQL: the server of ./server.ts. Goals: < 300 ms at province size, < 3 s at nation size (median of 7 runs).
 import { performance } from "node:perf_hooks";
 import os from "node:os";
-import pg from "pg";
 import { openDatabase, type Database } from "../../src/db/database.ts";
 import { applyMigrations } from "../../src/db/schema-engine.ts";
 import { computeSummary, PLANNER_SETTINGS, summarySql, yearPeriod, type Shape } from "../../src/summary/rollup.ts";
 import type { Benchmark } from "./run.ts";
+import { admin, urlFor } from "./server.ts";
 
 const RUNS = 7;
 const YEAR = 2026;
@@ -119,25 +118,8 @@ async function explain(db: Database, unitId: string, shape: Shape): Promise<stri
   return rows.map((r) => r["QUERY PLAN"]).join("\n");
 }
 
-function serverUrl(): string {
-  return process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-}
 
-function urlFor(name: string): string {
-  const url = new URL(serverUrl());
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
-async function admin(sql: string): Promise<unknown[]> {
-  const client = new pg.Client({ connectionString: serverUrl() });
-  await client.connect();
-  try {
-    return (await client.query(sql)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 async function postgres(name: string, spec: Spec, keep: "drop" | "reuse"): Promise<{ db: Database; generatedMs: number | null }> {
   const exists = (await admin(`SELECT 1 FROM pg_database WHERE datname = '${name}'`)).length > 0;

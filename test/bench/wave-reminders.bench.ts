@@ -6,15 +6,15 @@
 //   member's language with the join link, one bot-made broadcast, rows written in batches);
 // - the schedule's later runs in the day-long window (every 15 minutes), when everyone is queued already.
 // The outbox then sends at Telegram's pace (≈ 30 messages/s in bulk: 50,000 ≈ 28 min; see the broadcast bench).
-// PostgreSQL: BENCH_DATABASE_URL, else TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres.
+// PostgreSQL: the server of ./server.ts.
 import { performance } from "node:perf_hooks";
-import pg from "pg";
 import { openDatabase, type Database } from "../../src/db/database.ts";
 import { applyMigrations } from "../../src/db/schema-engine.ts";
 import { queueMemberTexts } from "../../src/channels/telegram/reminders/send.ts";
 import { dueReminders, runDueReminders } from "../../src/drive/reminders.ts";
 import { createLogger } from "../../src/logger.ts";
 import type { Benchmark } from "./run.ts";
+import { admin, urlFor } from "./server.ts";
 
 const MEMBERS = 50_000;
 const COMMUNES = 30;
@@ -57,19 +57,7 @@ async function measure(db: Database): Promise<string[]> {
   ];
 }
 
-function serverUrl(): string {
-  return process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-}
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 const bench: Benchmark = {
   title: "Wave announcement to members (reminders fan-out, database side)",
@@ -89,9 +77,7 @@ const bench: Benchmark = {
       console.log("PostgreSQL");
       await admin(`DROP DATABASE IF EXISTS bench_waves WITH (FORCE)`);
       await admin(`CREATE DATABASE bench_waves`);
-      const url = new URL(serverUrl());
-      url.pathname = "/bench_waves";
-      const db = await openDatabase({ url: url.toString(), dataDir: "" });
+      const db = await openDatabase({ url: urlFor("bench_waves"), dataDir: "" });
       await applyMigrations(db.adapterFactory);
       out.push("**PostgreSQL**", "", "| step | time |", "|---|---|", ...(await measure(db)), "");
       await db.close();
