@@ -94,6 +94,10 @@ describe("wave announcements to members", () => {
     await new Chat(h.fake, late).expect(String(WAVE1.announcement), 15_000);
     await until(async () => (await h.db.prisma.broadcast.findUniqueOrThrow({ where: { id: broadcast.id } })).status === "DONE", "the late member's text to be sent");
     expect((await h.db.prisma.broadcast.findUniqueOrThrow({ where: { id: broadcast.id } })).recipientCount).toBe(3);
+    // The province's officers see it in /broadcasts, said to be the bot's own.
+    const officer = { id: 7708, first_name: "Cán bộ tỉnh" };
+    await grant(h.db.prisma, officer, "OFFICER", "LC");
+    await new Chat(h.fake, officer).answer("/broadcasts", vi("broadcasts.by_bot", { label: vi("reminders.member.heading", params) }));
 
     expect(texts(MEMBER).filter((t) => t === viText)).toHaveLength(1);
     expect(texts(LEFT)).toEqual([]);

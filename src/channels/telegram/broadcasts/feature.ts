@@ -25,7 +25,9 @@ const LIST_AT_MOST = 10;
 
 function itemText(view: BroadcastView, t: T): string {
   const c = view.counts;
-  return t("broadcasts.list_item", {
+  // The bot's own (a wave's texts to members) say what they are: their label is the milestone's heading.
+  const own = view.authorId === null ? `\n${t("broadcasts.by_bot", { label: view.text })}` : "";
+  return `${t("broadcasts.list_item", {
     ref: formatBroadcastRef(view.ref),
     status: t(`broadcasts.status.${view.status}`),
     audience: t(`broadcasts.audience.${view.audience}`),
@@ -36,7 +38,7 @@ function itemText(view: BroadcastView, t: T): string {
     sent: c.sent,
     failed: c.failed,
     unreachable: c.unreachable,
-  });
+  })}${own}`;
 }
 
 export function createBroadcastsFeature(deps: Deps) {
