@@ -152,7 +152,7 @@ async function postgres(name: string, spec: Spec, keep: "drop" | "reuse"): Promi
 
 /** What the last measured plan showed (written with the numbers of the run of 2026-12-02; see the plan below it). */
 const NATION_NOTE =
-  "Reading (nation): the reports' part reads ReportMonthTotal, the monthly sums that triggers keep from the weekly reports (1.2 million rows instead of 5 million; ≈ 0.8 s of 1.5 s in the plan below, a year being twelve whole months); the tree walk (100,000 units, hash joins) takes ≈ 0.2 s and the bot-joined members, driven by the applications, ≈ 0.3 s. Before the month totals the same query took 3.1–3.7 s, nearly all of it one pass over the 5 million weekly reports (a covering index on them gave no gain). A province inside the nation-size database reads its units' month totals through the primary key (unitId, month). Statistics matter: the migration ends with ANALYZE so the planner sees the filled table.";
+  "Reading (nation): the reports' part reads ReportMonthTotal, the monthly sums that triggers keep from the weekly reports (1.2 million rows instead of 5 million, a year being twelve whole months; about half of the time in the plan below); the tree walk (100,000 units, hash joins) and the bot-joined members (driven by the applications) take most of the rest. Before the month totals the same query took 3.1–3.7 s, nearly all of it one pass over the 5 million weekly reports (a covering index on them gave no gain). A province inside the nation-size database reads its units' month totals through the primary key (unitId, month). Statistics matter: the migration ends with ANALYZE so the planner sees the filled table.";
 
 const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`);
 
