@@ -16,12 +16,10 @@ import { announcedTo } from "../broadcasts/broadcasts.ts";
 import type { PrismaClient } from "../db/database.ts";
 import type { Role } from "../generated/prisma/client.ts";
 import { GRASSROOTS_TYPES } from "../organisation/units.ts";
-import { isQuietHours } from "../shared/time.ts";
+import { isQuietHours, vietnamDate, vietnamDayStart } from "../shared/time.ts";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-/** Vietnam has no daylight saving time: local time is UTC+7 all year. */
-const VN_OFFSET = 7 * HOUR;
 // Quiet hours live in src/shared/time.ts (broadcasts respect them too).
 export { QUIET_FROM_HOUR, QUIET_UNTIL_HOUR, isQuietHours } from "../shared/time.ts";
 
@@ -87,12 +85,6 @@ export function settingsOf(raw: unknown, base: ReminderSettings = DEFAULT_REMIND
 
 // --- Vietnam calendar arithmetic on calendar dates stored as UTC midnight (@db.Date) ---
 
-/** Today's date in Vietnam, as UTC midnight. */
-export function vietnamDate(now: Date): Date {
-  const local = new Date(now.getTime() + VN_OFFSET);
-  return new Date(Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate()));
-}
-
 /** The Monday of the week (Monday–Sunday, Vietnam time) containing `now`, as UTC midnight. */
 export function vietnamWeekStart(now: Date): Date {
   const day = vietnamDate(now);
@@ -103,7 +95,7 @@ export function vietnamWeekStart(now: Date): Date {
 /** The instant of `HH:mm` Vietnam time on a calendar date. */
 export function atVietnamTime(date: Date, hhmm: string): Date {
   const [h, m] = hhmm.split(":").map(Number);
-  return new Date(date.getTime() + ((h ?? 0) * 60 + (m ?? 0)) * 60_000 - VN_OFFSET);
+  return new Date(vietnamDayStart(date).getTime() + ((h ?? 0) * 60 + (m ?? 0)) * 60_000);
 }
 
 const isoDate = (d: Date) => d.toISOString().slice(0, 10);

@@ -4,7 +4,8 @@ import type { PrismaClient } from "../db/database.ts";
 import { writeAudit } from "../audit/audit.ts";
 import { GRASSROOTS_TYPES, subtreeIds } from "../organisation/units.ts";
 import { authorize } from "../policy/policy.ts";
-import { claimDelivery, vietnamDate, type DueReminder } from "./reminders.ts";
+import { vietnamDate } from "../shared/time.ts";
+import { claimDelivery, type DueReminder } from "./reminders.ts";
 
 export interface StatusUnit {
   id: string;

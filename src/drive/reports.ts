@@ -10,7 +10,7 @@ import type { PrismaClient } from "../db/database.ts";
 import { writeAudit } from "../audit/audit.ts";
 import { authorize } from "../policy/policy.ts";
 import { isGrassroots, subtreeIds } from "../organisation/units.ts";
-import { vietnamDay } from "../shared/time.ts";
+import { vietnamDate, vietnamDayStart } from "../shared/time.ts";
 
 export const LEAVE_REASONS: LeaveReason[] = ["CHANGED_JOB", "LEFT_COMPANY", "RESIGNED", "DECEASED", "OTHER"];
 export const DIFFICULTIES_MAX = 1000;
@@ -18,13 +18,10 @@ export const DIFFICULTIES_MAX = 1000;
 export const SIZE_FACTOR = 3;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** Vietnam is UTC+7 all year (no daylight saving). */
-const VIETNAM_OFFSET_MS = 7 * 60 * 60 * 1000;
 
 /** The Monday (Vietnam time) of the week that contains `at`, as a calendar date (UTC midnight). */
 export function weekOf(at: Date | number): Date {
-  const { y, m, d } = vietnamDay(at);
-  const day = new Date(Date.UTC(y, m - 1, d));
+  const day = vietnamDate(at);
   const sinceMonday = (day.getUTCDay() + 6) % 7;
   return new Date(day.getTime() - sinceMonday * DAY_MS);
 }
@@ -36,7 +33,7 @@ export function addWeeks(weekStart: Date, weeks: number): Date {
 
 /** Instants [from, to) of a week: Monday 00:00 to next Monday 00:00, Vietnam time. */
 export function weekInstants(weekStart: Date): { from: Date; to: Date } {
-  const from = new Date(weekStart.getTime() - VIETNAM_OFFSET_MS);
+  const from = vietnamDayStart(weekStart);
   return { from, to: new Date(from.getTime() + 7 * DAY_MS) };
 }
 

@@ -47,13 +47,24 @@ export function formatVietnamDateTime(at: Date | number): string {
   return `${formatVietnamDate(at)} ${formatVietnamTime(at)}`;
 }
 
-// --- Quiet hours (21:00–07:00 Vietnam time): no reminders, no non-urgent announcements ---
+// --- Calendar dates and quiet hours (21:00–07:00 Vietnam time: no reminders, no non-urgent announcements) ---
 
 const HOUR_MS = 3_600_000;
 /** Vietnam has no daylight saving time: local time is UTC+7 all year. */
 const VN_OFFSET_MS = 7 * HOUR_MS;
 export const QUIET_FROM_HOUR = 21;
 export const QUIET_UNTIL_HOUR = 7;
+
+/** The date in Vietnam at `at`, as a calendar date (UTC midnight, like a @db.Date column). */
+export function vietnamDate(at: Date | number): Date {
+  const local = new Date(new Date(at).getTime() + VN_OFFSET_MS);
+  return new Date(Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate()));
+}
+
+/** The instant a calendar date (UTC midnight) begins in Vietnam. */
+export function vietnamDayStart(date: Date): Date {
+  return new Date(date.getTime() - VN_OFFSET_MS);
+}
 
 export function isQuietHours(now: Date): boolean {
   const hour = new Date(now.getTime() + VN_OFFSET_MS).getUTCHours();

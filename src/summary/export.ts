@@ -10,6 +10,7 @@ import { formatApplicationRef, formatMemberNumber } from "../membership/numbers.
 import { rolesOf } from "../organisation/roles.ts";
 import { subtreeIds } from "../organisation/units.ts";
 import { authorize, can, unitTarget } from "../policy/policy.ts";
+import { vietnamDate, vietnamDayStart } from "../shared/time.ts";
 import { writeCsv, writeXlsx, type CellValue, type Sheet, type SheetColumn } from "../shared/spreadsheet.ts";
 import { METRICS } from "../drive/targets.ts";
 import { computeSummary, type ResolvedPeriod, type Summary, type SummaryCounts } from "./rollup.ts";
@@ -18,12 +19,6 @@ import { computeSummary, type ResolvedPeriod, type Summary, type SummaryCounts }
 export const MAX_EXPORT_ROWS = 50_000;
 
 export type ExportFormat = "xlsx" | "csv";
-
-/** The calendar date in Vietnam of an instant, as UTC midnight: Excel shows it as that day. */
-function vnDate(at: Date): Date {
-  const local = new Date(at.getTime() + 7 * 3_600_000);
-  return new Date(Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate()));
-}
 
 const col = (t: T, key: string, width?: number): SheetColumn => ({ key, header: t(`summary.export.columns.${key}`), width });
 
@@ -106,7 +101,7 @@ async function unitSheet(prisma: PrismaClient, ids: string[], t: T): Promise<She
       parent: u.parent?.code ?? "",
       workers: u.workerCount,
       members: u.memberCount,
-      closedOn: u.closedAt ? vnDate(u.closedAt) : null,
+      closedOn: u.closedAt ? vietnamDate(u.closedAt) : null,
     })),
   };
 }
@@ -134,7 +129,7 @@ async function reportSheet(prisma: PrismaClient, ids: string[], period: Resolved
       unit: r.unit.name,
       weekStart: r.weekStart,
       version: r.version,
-      submittedOn: vnDate(r.submittedAt),
+      submittedOn: vietnamDate(r.submittedAt),
       admitted: r.admitted,
       reduced: r.reduced,
       net: r.admitted - r.reduced,
@@ -151,8 +146,10 @@ async function reportSheet(prisma: PrismaClient, ids: string[], period: Resolved
 const PERSONAL = (t: T) => [col(t, "fullName", 28), col(t, "birthDate"), col(t, "sex", 8), col(t, "phone", 16)];
 
 async function applicationSheet(prisma: PrismaClient, ids: string[], period: ResolvedPeriod, t: T, personal: boolean): Promise<Sheet> {
-  const from = new Date(period.from.getTime() - 7 * 3_600_000);
-  const to = new Date(period.to.getTime() - 7 * 3_600_000 + 86_400_000);
+  // Instants of the period's first and (exclusive) last day in Vietnam; dates in the sheets are Vietnam dates too
+  // (UTC midnight, which Excel shows as that day).
+  const from = vietnamDayStart(period.from);
+  const to = vietnamDayStart(new Date(period.to.getTime() + 86_400_000));
   const apps = await prisma.application.findMany({
     where: { routedUnitId: { in: ids }, OR: [{ createdAt: { gte: from, lt: to } }, { status: "PENDING" }] },
     select: {
@@ -173,8 +170,8 @@ async function applicationSheet(prisma: PrismaClient, ids: string[], period: Res
       code: a.unit?.code ?? a.routedUnit.code,
       status: t(`summary.export.status.${a.status}`),
       source: a.source ?? "",
-      createdOn: vnDate(a.createdAt),
-      decidedOn: a.decidedAt ? vnDate(a.decidedAt) : null,
+      createdOn: vietnamDate(a.createdAt),
+      decidedOn: a.decidedAt ? vietnamDate(a.decidedAt) : null,
       ...(personal ? { fullName: a.fullName, birthDate: a.birthDate, sex: t(`summary.export.sexes.${a.sex}`), phone: a.phone } : {}),
     })),
   };
@@ -200,7 +197,7 @@ async function memberSheet(prisma: PrismaClient, ids: string[], t: T, personal: 
       number: formatMemberNumber(m.number),
       code: m.unit.code,
       memberSource: t(`summary.export.memberSources.${m.source}`),
-      joinedOn: vnDate(m.joinedAt),
+      joinedOn: vietnamDate(m.joinedAt),
       leftOn: m.leftOn,
       leaveReason: m.leaveReason ? t(`summary.export.leaveReasons.${m.leaveReason}`) : "",
       ...(personal ? { fullName: m.fullName, birthDate: m.birthDate, sex: m.sex ? t(`summary.export.sexes.${m.sex}`) : "", phone: m.phone ?? "" } : {}),

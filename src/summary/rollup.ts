@@ -19,7 +19,8 @@ import { Prisma, type TargetMetric, type UnitType } from "../generated/prisma/cl
 import type { PrismaClient } from "../db/database.ts";
 import { findCampaignByCode, type CampaignSummary } from "../drive/campaigns.ts";
 import { periodKey, type Period } from "../drive/targets.ts";
-import { weekInstants, weekOf } from "../drive/reports.ts";
+import { weekOf } from "../drive/reports.ts";
+import { vietnamDate, vietnamDayStart } from "../shared/time.ts";
 import { parseAwards, evaluateAward, type AwardResult, type AwardsConfig } from "./awards.ts";
 
 const DAY_MS = 86_400_000;
@@ -194,8 +195,8 @@ export function splitPeriod(from: Date, to: Date): { months: { from: Date; until
 
 /** The roll-up query itself (exported for the benchmark's EXPLAIN ANALYZE). */
 export function summarySql(unitId: string, shape: Shape, period: ResolvedPeriod, latestWeek: Date): Prisma.Sql {
-  const { from: fromInstant } = weekInstants(period.from);
-  const toInstant = new Date(period.to.getTime() - 7 * 3_600_000 + DAY_MS);
+  const fromInstant = vietnamDayStart(period.from);
+  const toInstant = vietnamDayStart(addDays(period.to, 1));
   const week = Prisma.sql`${isoDay(latestWeek)}::date`;
   const joinedFrom = Prisma.sql`${utcStamp(fromInstant)}::timestamp`;
   const joinedTo = Prisma.sql`${utcStamp(toInstant)}::timestamp`;
@@ -340,12 +341,6 @@ const ZERO: Omit<RawRow, "branch"> = {
   pending: 0, grassroots: 0, reported: 0,
 };
 
-/** The calendar day in Vietnam of an instant (UTC midnight). */
-function vietnamCalendarDay(now: Date): Date {
-  const local = new Date(now.getTime() + 7 * 3_600_000);
-  return new Date(Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate()));
-}
-
 /**
  * The summary of `unitId` for a period, on `now`. No authorization here: callers check "summary.view" first
  * (the CLI acts everywhere).
@@ -354,7 +349,7 @@ export async function computeSummary(prisma: PrismaClient, unitId: string, perio
   const found = await prisma.unit.findUnique({ where: { id: unitId }, select: { id: true, code: true, name: true, type: true, parentId: true } });
   if (!found) return null;
   const { parentId, ...unit } = found;
-  const today = vietnamCalendarDay(now);
+  const today = vietnamDate(now);
   const lastDay = today < period.to ? today : period.to;
   const latestWeek = weekOf(lastDay.getTime() + 12 * 3_600_000);
   const days = (period.to.getTime() - period.from.getTime()) / DAY_MS + 1;

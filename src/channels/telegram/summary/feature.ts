@@ -16,7 +16,7 @@ import { authorize, can, unitTarget } from "../../../policy/policy.ts";
 import { renderChart, MAX_BARS } from "../../../summary/chart.ts";
 import { awardText, exportSummary, MAX_EXPORT_ROWS } from "../../../summary/export.ts";
 import { campaignPeriod, computeSummary, resolvePeriod, yearPeriod, type ResolvedPeriod, type Summary } from "../../../summary/rollup.ts";
-import { formatCalendarDate, vietnamDay } from "../../../shared/time.ts";
+import { formatCalendarDate, vietnamDate } from "../../../shared/time.ts";
 import type { BotContext } from "../context.ts";
 
 export const PAGE_SIZE = 10;
@@ -43,10 +43,9 @@ async function defaultUnit(prisma: PrismaClient, personId: string): Promise<stri
 
 /** The campaign running today for the unit (its own or an upper level's), else this year (Vietnam time). */
 async function defaultPeriod(prisma: PrismaClient, unitId: string): Promise<ResolvedPeriod> {
-  const { y, m, d } = vietnamDay(new Date());
-  const today = new Date(Date.UTC(y, m - 1, d));
+  const today = vietnamDate(new Date());
   const campaign = activeCampaign(await campaignsFor(prisma, await ancestorIds(prisma, unitId)), today);
-  return campaign ? campaignPeriod(prisma, campaign) : yearPeriod(y);
+  return campaign ? campaignPeriod(prisma, campaign) : yearPeriod(today.getUTCFullYear());
 }
 
 type Parsed = { unitId: string; period: ResolvedPeriod; csv: boolean } | { error: string };

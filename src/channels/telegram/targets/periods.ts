@@ -4,7 +4,7 @@ import type { PrismaClient } from "../../../db/database.ts";
 import { activeCampaign, campaignsFor, type CampaignSummary } from "../../../drive/campaigns.ts";
 import type { Period } from "../../../drive/targets.ts";
 import { ancestorIds } from "../../../organisation/units.ts";
-import { vietnamDay } from "../../../shared/time.ts";
+import { vietnamDate } from "../../../shared/time.ts";
 
 /** The campaign running on `today`, else the next one to start. */
 export function currentOrNext(campaigns: CampaignSummary[], today: Date): CampaignSummary | undefined {
@@ -17,9 +17,10 @@ export function currentOrNext(campaigns: CampaignSummary[], today: Date): Campai
 export type PeriodOption = { value: string; year: number; campaign?: undefined } | { value: string; year?: undefined; campaign: { id: string; code: string; name: string } };
 
 export async function periodOptions(prisma: PrismaClient, unitId: string, now = new Date()): Promise<PeriodOption[]> {
-  const { y, m, d } = vietnamDay(now);
+  const today = vietnamDate(now);
+  const y = today.getUTCFullYear();
   const options: PeriodOption[] = [{ value: `y${y}`, year: y }, { value: `y${y + 1}`, year: y + 1 }];
-  const campaign = currentOrNext(await campaignsFor(prisma, await ancestorIds(prisma, unitId)), new Date(Date.UTC(y, m - 1, d)));
+  const campaign = currentOrNext(await campaignsFor(prisma, await ancestorIds(prisma, unitId)), today);
   if (campaign) options.push({ value: `c${campaign.id}`, campaign: { id: campaign.id, code: campaign.code, name: campaign.name } });
   return options;
 }
@@ -30,7 +31,6 @@ export function periodOf(option: PeriodOption): Period {
 
 /** The code of any campaign running now or next (the template's example line). */
 export async function currentCampaignCode(prisma: PrismaClient, now = new Date()): Promise<string | undefined> {
-  const { y, m, d } = vietnamDay(now);
   const issuers = await prisma.campaign.findMany({ select: { issuingUnitId: true }, distinct: ["issuingUnitId"] });
-  return currentOrNext(await campaignsFor(prisma, issuers.map((c) => c.issuingUnitId)), new Date(Date.UTC(y, m - 1, d)))?.code;
+  return currentOrNext(await campaignsFor(prisma, issuers.map((c) => c.issuingUnitId)), vietnamDate(now))?.code;
 }
