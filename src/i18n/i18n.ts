@@ -61,6 +61,11 @@ export function tFor(lang: Lang): T {
   return t;
 }
 
+/** Numbers as the language writes them (vi: 1.810, en: 1,810). */
+export function numberFormat(lang: Lang, options?: Intl.NumberFormatOptions): Intl.NumberFormat {
+  return new Intl.NumberFormat(lang === "vi" ? "vi-VN" : "en-GB", options);
+}
+
 /** Language for operator output (CLI, start-up errors); read leniently, since it is needed to report config errors. */
 export function operatorLang(env: NodeJS.ProcessEnv = process.env): Lang {
   return toLang(env.OPERATOR_LANGUAGE);

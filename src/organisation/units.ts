@@ -15,6 +15,9 @@ export function isGrassroots(unit: Pick<Unit, "type">): boolean {
   return GRASSROOTS_TYPES.includes(unit.type);
 }
 
+/** What a person may type as a unit code to look one up (findUnitByCode upper-cases it). */
+export const TYPED_UNIT_CODE = /^[A-Za-z0-9._-]{1,40}$/;
+
 export async function findUnitByCode(prisma: PrismaClient, code: string): Promise<UnitSummary | null> {
   return prisma.unit.findUnique({ where: { code: code.trim().toUpperCase() }, select: summary });
 }

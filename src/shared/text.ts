@@ -55,3 +55,8 @@ export function truncate(s: string, n: number): string {
   if (parts.length <= n) return s;
   return parts.slice(0, n - 1).join("").trimEnd() + "…";
 }
+
+/** Text made safe to send with Telegram's parse_mode "HTML": whatever a person typed shows as typed. */
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}

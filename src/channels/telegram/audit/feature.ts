@@ -5,6 +5,7 @@
 import { Composer, InlineKeyboard, InputFile } from "grammy";
 import { actionLabel, exportAudit, queryAudit, recordExport, type AuditFilter, type AuditView } from "../../../audit/audit-query.ts";
 import type { T } from "../../../i18n/i18n.ts";
+import { TYPED_UNIT_CODE } from "../../../organisation/units.ts";
 import { authorize } from "../../../policy/policy.ts";
 import { writeXlsx } from "../../../shared/spreadsheet.ts";
 import { formatVietnamDateTime, vietnamDay } from "../../../shared/time.ts";
@@ -23,7 +24,7 @@ const KEYWORDS: Record<string, FilterKey> = {
 };
 type FilterKey = "u" | "p" | "a";
 const VALUE: Record<FilterKey, RegExp> = {
-  u: /^[A-Za-z0-9._-]{1,40}$/,
+  u: TYPED_UNIT_CODE,
   p: /^\d{1,20}$/,
   a: /^[a-z0-9_.:-]{1,60}$/i,
 };

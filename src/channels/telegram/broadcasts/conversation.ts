@@ -22,7 +22,7 @@ import {
 } from "../../../broadcasts/broadcasts.ts";
 import type { BroadcastAudience, Channel, Language } from "../../../generated/prisma/client.ts";
 import { tFor, type T } from "../../../i18n/i18n.ts";
-import { findUnit, findUnitByCode } from "../../../organisation/units.ts";
+import { findUnit, findUnitByCode, TYPED_UNIT_CODE } from "../../../organisation/units.ts";
 import { authorize } from "../../../policy/policy.ts";
 import { formatVietnamMinute, parseVietnamDateTime } from "../../../shared/time.ts";
 import type { BotContext, Deps, InnerContext } from "../context.ts";
@@ -33,7 +33,6 @@ import { renderAnnouncement } from "./render.ts";
 export const BROADCAST_CONVERSATION = "broadcast";
 export const BROADCAST_EDIT_CONVERSATION = "broadcast-edit";
 
-const CODE = /^[A-Za-z0-9._-]{1,40}$/;
 const NO_PHOTO = "bph:none";
 const DAY = 86_400_000;
 
@@ -49,7 +48,7 @@ function textParser(withPhoto: boolean) {
 
 function codeParser(raw: string): Parsed<string> {
   const code = raw.trim();
-  return CODE.test(code) ? { ok: true, value: code.toUpperCase() } : { ok: false, error: { key: "broadcasts.errors.bad_code" } };
+  return TYPED_UNIT_CODE.test(code) ? { ok: true, value: code.toUpperCase() } : { ok: false, error: { key: "broadcasts.errors.bad_code" } };
 }
 
 function timeParser(raw: string): Parsed<number> {

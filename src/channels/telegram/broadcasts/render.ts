@@ -3,13 +3,10 @@
 // never break the message), and a "Stop announcements" button whose data carries no id.
 import { InlineKeyboard } from "grammy";
 import { tFor, type Lang } from "../../../i18n/i18n.ts";
+import { escapeHtml } from "../../../shared/text.ts";
 
 /** The button under each announcement. */
 export const STOP_DATA = "anc:off";
-
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
 
 /** `ownHeading`: the text is one the bot wrote with its own heading line (a wave's text to members). */
 export function renderAnnouncement(lang: Lang, text: string, options: { withButton: boolean; ownHeading?: boolean }) {

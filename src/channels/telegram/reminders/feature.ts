@@ -6,14 +6,13 @@ import { Composer, InlineKeyboard } from "grammy";
 import { nudgeMissing, reportStatus, type StatusUnit } from "../../../drive/report-status.ts";
 import { remindersOn, setRemindersOn, vietnamWeekStart } from "../../../drive/reminders.ts";
 import type { T } from "../../../i18n/i18n.ts";
-import { defaultUpperUnit, findUnitByCode } from "../../../organisation/units.ts";
+import { defaultUpperUnit, findUnitByCode, TYPED_UNIT_CODE } from "../../../organisation/units.ts";
 import { formatCalendarDate } from "../../../shared/time.ts";
 import type { BotContext, Deps } from "../context.ts";
 import { telegramDeliver } from "./send.ts";
 
 const TOGGLE_DATA = /^rmd:(on|off)$/;
 const NUDGE_DATA = /^rsn:([a-z0-9]{20,32}):(\d{4}-\d{2}-\d{2})$/;
-const CODE = /^[A-Za-z0-9._-]{1,40}$/;
 /** Names listed per group; the rest are counted. Keeps the message phone-sized. */
 const LIST_AT_MOST = 25;
 const DAY = 86_400_000;
@@ -35,7 +34,7 @@ function listUnits(units: StatusUnit[], t: T): string {
 async function statusUnitFor(ctx: BotContext, typed: string): Promise<{ id: string } | "not_found" | "none"> {
   const { prisma } = ctx.deps;
   if (typed) {
-    const unit = CODE.test(typed) ? await findUnitByCode(prisma, typed) : null;
+    const unit = TYPED_UNIT_CODE.test(typed) ? await findUnitByCode(prisma, typed) : null;
     return unit ?? "not_found";
   }
   const grants = await prisma.roleGrant.findMany({ where: { personId: ctx.person.id, role: { in: ["OFFICER", "ADMIN"] } }, orderBy: { createdAt: "asc" } });

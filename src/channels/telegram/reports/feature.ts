@@ -2,7 +2,7 @@
 // up and authorized again inside the form, so a stale or forged button changes nothing.
 import { Composer } from "grammy";
 import { writeAudit } from "../../../audit/audit.ts";
-import { findUnitByCode } from "../../../organisation/units.ts";
+import { findUnitByCode, TYPED_UNIT_CODE } from "../../../organisation/units.ts";
 import { cleanText } from "../../../shared/text.ts";
 import type { BotContext } from "../context.ts";
 import { REPORT_CONVERSATION } from "./conversation.ts";
@@ -10,7 +10,6 @@ import { REPORT_CONVERSATION } from "./conversation.ts";
 /** Button data a reminder puts under its message. */
 export const reportButtonData = (unitId: string) => `rep:${unitId}`;
 const REPORT_BUTTON = /^rep:([A-Za-z0-9_-]{1,40})$/;
-const CODE = /^[A-Z0-9._-]{1,40}$/;
 
 export function createReportsFeature() {
   const feature = new Composer<BotContext>();
@@ -20,7 +19,7 @@ export function createReportsFeature() {
     // authorized inside the form; an unknown code gets the same refusal as one outside the scope.
     const code = cleanText(ctx.match ?? "").toUpperCase();
     if (!code) return ctx.conversation.enter(REPORT_CONVERSATION);
-    const unit = CODE.test(code) ? await findUnitByCode(ctx.deps.prisma, code) : null;
+    const unit = TYPED_UNIT_CODE.test(code) ? await findUnitByCode(ctx.deps.prisma, code) : null;
     if (!unit) {
       await writeAudit(ctx.deps.prisma, { actorId: ctx.person.id, action: "denied:report.submit", unitId: null });
       return ctx.reply(ctx.t("reports.not_allowed"));

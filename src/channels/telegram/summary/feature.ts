@@ -9,9 +9,10 @@
 import { Composer, InlineKeyboard, InputFile } from "grammy";
 import type { PrismaClient } from "../../../db/database.ts";
 import { activeCampaign, campaignsFor } from "../../../drive/campaigns.ts";
-import type { T } from "../../../i18n/i18n.ts";
+import { numberFormat, type Lang, type T } from "../../../i18n/i18n.ts";
+import { escapeHtml } from "../../../shared/text.ts";
 import { rolesOf } from "../../../organisation/roles.ts";
-import { ancestorIds, defaultUpperUnit, findUnit, findUnitByCode, isGrassroots } from "../../../organisation/units.ts";
+import { ancestorIds, defaultUpperUnit, findUnit, findUnitByCode, isGrassroots, TYPED_UNIT_CODE } from "../../../organisation/units.ts";
 import { authorize, can, unitTarget } from "../../../policy/policy.ts";
 import { renderChart, MAX_BARS } from "../../../summary/chart.ts";
 import { awardText, exportSummary, MAX_EXPORT_ROWS } from "../../../summary/export.ts";
@@ -20,15 +21,9 @@ import { formatCalendarDate, vietnamDate } from "../../../shared/time.ts";
 import type { BotContext } from "../context.ts";
 
 export const PAGE_SIZE = 10;
-const CODE = /^[A-Za-z0-9._-]{1,40}$/;
 /** sm:<p|d>:<unit id>:<Y2026 | C<campaign id>>:<page> — p: turn a page (edit), d: open a unit (new messages). */
 const BUTTON_DATA = /^sm:([pd]):([a-z0-9]{20,32}):(Y\d{4}|C[a-z0-9]{20,32}):(\d{1,4})$/;
 
-const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-
-function numberFormat(lang: string) {
-  return new Intl.NumberFormat(lang === "vi" ? "vi-VN" : "en-GB", { maximumFractionDigits: 1 });
-}
 
 /** The unit a person sees without naming one. */
 async function defaultUnit(prisma: PrismaClient, personId: string): Promise<string | null> {
@@ -63,7 +58,7 @@ async function parseArgs(ctx: BotContext, text: string, allowCsv: boolean): Prom
       csv = true;
       continue;
     }
-    if (!CODE.test(word)) return { error: ctx.t(allowCsv ? "summary.chat.exportUsage" : "summary.chat.usage") };
+    if (!TYPED_UNIT_CODE.test(word)) return { error: ctx.t(allowCsv ? "summary.chat.exportUsage" : "summary.chat.usage") };
     if (!unitId && !/^\d{4}$/.test(word)) {
       const unit = await findUnitByCode(prisma, word);
       if (unit) {
@@ -101,8 +96,8 @@ function tableLine(cells: { rank: string; code: string; target: string; net: str
   return `${cells.rank.padEnd(3)}${cut(cells.code, 11).padEnd(12)}${cells.target.padStart(5)} ${cells.net.padStart(5)} ${cells.percent.padStart(4)}${cells.mark}`.trimEnd();
 }
 
-export function renderTable(summary: Summary, t: T, lang: string, page: number): { text: string; pages: number; page: number } {
-  const n = numberFormat(lang);
+export function renderTable(summary: Summary, t: T, lang: Lang, page: number): { text: string; pages: number; page: number } {
+  const n = numberFormat(lang, { maximumFractionDigits: 1 });
   const pages = Math.max(1, Math.ceil(summary.rows.length / PAGE_SIZE));
   const at = Math.min(Math.max(0, page), pages - 1);
   const rows = summary.rows.slice(at * PAGE_SIZE, (at + 1) * PAGE_SIZE);
@@ -207,10 +202,7 @@ async function sendSummary(ctx: BotContext, summary: Summary): Promise<void> {
 }
 
 async function periodFromToken(prisma: PrismaClient, token: string): Promise<ResolvedPeriod | null> {
-  if (token.startsWith("Y")) {
-    const year = Number(token.slice(1));
-    return year >= 2000 && year <= 2100 ? yearPeriod(year) : null;
-  }
+  if (token.startsWith("Y")) return resolvePeriod(prisma, token.slice(1));
   const campaign = await prisma.campaign.findUnique({ where: { id: token.slice(1) }, select: { id: true, code: true, name: true, startsOn: true, endsOn: true } });
   return campaign ? campaignPeriod(prisma, campaign) : null;
 }

@@ -10,6 +10,7 @@ import type { TargetMetric } from "../../../generated/prisma/client.ts";
 import { campaignsFor } from "../../../drive/campaigns.ts";
 import { targetTemplate } from "../../../drive/target-template.ts";
 import { METRICS, targetsFor, type Period } from "../../../drive/targets.ts";
+import { numberFormat } from "../../../i18n/i18n.ts";
 import { rolesOf } from "../../../organisation/roles.ts";
 import { ancestorIds, findUnit, findUnitByCode } from "../../../organisation/units.ts";
 import { authorize, unitsWhere } from "../../../policy/policy.ts";
@@ -72,7 +73,7 @@ export function createTargetsFeature(deps: Deps) {
       await ctx.reply(ctx.t("targets.chat.notAllowed", { code }));
       return;
     }
-    const number = new Intl.NumberFormat(ctx.lang === "vi" ? "vi-VN" : "en-GB");
+    const number = numberFormat(ctx.lang);
     const lines = (targets: { metric: TargetMetric; value: number }[]) =>
       METRICS.map((metric) => {
         const found = targets.find((t) => t.metric === metric);

@@ -3,7 +3,7 @@
 // the domain (target.import, target.set per line).
 import { writeAudit } from "../../../audit/audit.ts";
 import { formatTargetImportErrors, importTargets, type TargetImportError, type TargetImportResult } from "../../../drive/targets.ts";
-import type { Lang, T } from "../../../i18n/i18n.ts";
+import { numberFormat, type Lang, type T } from "../../../i18n/i18n.ts";
 import { unitsWhere } from "../../../policy/policy.ts";
 import type { Deps } from "../context.ts";
 import { spreadsheetImportConversation } from "../spreadsheet-import.ts";
@@ -20,7 +20,7 @@ export async function maySetTargets(deps: Deps, personId: string): Promise<boole
 }
 
 function warningLines(t: T, lang: Lang, result: TargetImportResult): string[] {
-  const number = new Intl.NumberFormat(lang === "vi" ? "vi-VN" : "en-GB");
+  const number = numberFormat(lang);
   return result.warnings.slice(0, MAX_LINES).map((w) =>
     t("targets.warnings.exceedsParent", {
       parent: w.parentCode,
@@ -33,7 +33,7 @@ function warningLines(t: T, lang: Lang, result: TargetImportResult): string[] {
 }
 
 function changeLines(t: T, lang: Lang, result: TargetImportResult): string[] {
-  const number = new Intl.NumberFormat(lang === "vi" ? "vi-VN" : "en-GB");
+  const number = numberFormat(lang);
   const lines = result.changes.slice(0, MAX_LINES).map((c) =>
     t("targets.importChat.change", {
       code: c.code,

@@ -8,7 +8,7 @@ import type { Conversation } from "@grammyjs/conversations";
 import { z } from "zod";
 import type { TargetMetric } from "../../../generated/prisma/client.ts";
 import { MAX_TARGET, METRICS, previewTarget, setTarget, targetsFor, type SetTargetResult } from "../../../drive/targets.ts";
-import { tFor, type Lang, type T } from "../../../i18n/i18n.ts";
+import { numberFormat, tFor, type Lang, type T } from "../../../i18n/i18n.ts";
 import { findUnit, findUnitByCode } from "../../../organisation/units.ts";
 import { authorize } from "../../../policy/policy.ts";
 import { cleanText, truncate } from "../../../shared/text.ts";
@@ -33,7 +33,7 @@ export function parseTargetValue(raw: string, lang: Lang): Parsed<number> {
   const parsed = VALUE.safeParse(raw);
   if (parsed.success) return { ok: true, value: parsed.data };
   const reason = parsed.error.issues[0]?.message ?? "notNumber";
-  const max = new Intl.NumberFormat(lang === "vi" ? "vi-VN" : "en-GB").format(MAX_TARGET);
+  const max = numberFormat(lang).format(MAX_TARGET);
   return { ok: false, error: { key: `targets.set.errors.${reason === "negative" || reason === "tooLarge" ? reason : "notNumber"}`, params: { text: truncate(cleanText(raw), 20), max } } };
 }
 
@@ -54,8 +54,6 @@ export async function settableUnit(deps: Deps, personId: string, ref: { id: stri
   if (!unit || unit.closedAt || !(await authorize(deps.prisma, personId, "target.set", unit.id))) return null;
   return { id: unit.id, code: unit.code, name: unit.name };
 }
-
-const numberFormat = (lang: Lang) => new Intl.NumberFormat(lang === "vi" ? "vi-VN" : "en-GB");
 
 function periodLabel(t: T, option: PeriodOption): string {
   return option.campaign ? t("targets.set.periodCampaign", { name: truncate(option.campaign.name, 48), code: option.campaign.code }) : t("targets.set.periodYear", { year: option.year });
