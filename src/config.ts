@@ -5,6 +5,14 @@ import { operatorLang, tFor } from "./i18n/i18n.ts";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
+/** A public address a platform posts updates to. */
+const webhookUrl = z.url({ protocol: /^https?$/, message: "config.bad_url" }).optional();
+/** The secret a platform sends back with each update, so forged ones are refused. */
+const webhookSecret = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{16,256}$/, { message: "config.bad_webhook_secret" })
+  .optional();
+
 const schema = z.object({
   TELEGRAM_BOT_TOKEN: z
     .string()
@@ -24,20 +32,14 @@ const schema = z.object({
     .regex(/^\d+:[\w-]+$/, { message: "config.bad_zalo_token" })
     .optional(),
   ZALO_API_ROOT: z.url({ protocol: /^https?$/, message: "config.bad_url" }).default("https://bot-api.zaloplatforms.com"),
-  /** Public HTTPS address Zalo posts updates to; unset means long polling (one instance only). */
-  ZALO_WEBHOOK_URL: z.url({ protocol: /^https?$/, message: "config.bad_url" }).optional(),
+  /** Unset means long polling (one instance only). */
+  ZALO_WEBHOOK_URL: webhookUrl,
   /** Zalo sends it back in X-Bot-Api-Secret-Token. */
-  ZALO_WEBHOOK_SECRET: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{16,256}$/, { message: "config.bad_webhook_secret" })
-    .optional(),
-  /** Public HTTPS address Telegram posts updates to; unset means long polling. */
-  TELEGRAM_WEBHOOK_URL: z.url({ protocol: /^https?$/, message: "config.bad_url" }).optional(),
-  /** Telegram sends it back in X-Telegram-Bot-Api-Secret-Token, so forged updates are refused. */
-  TELEGRAM_WEBHOOK_SECRET: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{16,256}$/, { message: "config.bad_webhook_secret" })
-    .optional(),
+  ZALO_WEBHOOK_SECRET: webhookSecret,
+  /** Unset means long polling. */
+  TELEGRAM_WEBHOOK_URL: webhookUrl,
+  /** Telegram sends it back in X-Telegram-Bot-Api-Secret-Token. */
+  TELEGRAM_WEBHOOK_SECRET: webhookSecret,
   /** Port of the HTTP server (webhook and /healthz); unset means no server unless a webhook needs one (8080). */
   PORT: z.coerce.number({ message: "config.bad_port" }).int({ message: "config.bad_port" }).min(1, { message: "config.bad_port" }).max(65535, { message: "config.bad_port" }).optional(),
   /** Broadcasts use Telegram's paid broadcast mode (allow_paid_broadcast: up to 1,000 messages/s, billed in Stars). */

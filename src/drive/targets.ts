@@ -153,13 +153,19 @@ export type TargetPreview =
   | { ok: true; before: number | null; warning?: CascadeWarning; childrenSum?: number }
   | { ok: false; reason: "unitNotFound" | "campaignNotFound" | "campaignNotForUnit" | "invalidValue" | "invalidYear" };
 
+/** Why a target's value or period cannot be set for the unit, or null when they can. */
+async function inputProblem(db: Db, input: Omit<SetTargetInput, "actorId">): Promise<"invalidValue" | "campaignNotFound" | "campaignNotForUnit" | "invalidYear" | null> {
+  if (!validValue(input.value)) return "invalidValue";
+  const period = await checkPeriod(db, input.unitId, input.period);
+  return period === "ok" ? null : period;
+}
+
 /** What setting the target would do, without writing: the value before and the cascade warnings either way. */
 export async function previewTarget(prisma: PrismaClient, input: Omit<SetTargetInput, "actorId">): Promise<TargetPreview> {
   const unit = await prisma.unit.findUnique({ where: { id: input.unitId }, select: { id: true } });
   if (!unit) return { ok: false, reason: "unitNotFound" };
-  if (!validValue(input.value)) return { ok: false, reason: "invalidValue" };
-  const period = await checkPeriod(prisma, input.unitId, input.period);
-  if (period !== "ok") return { ok: false, reason: period };
+  const problem = await inputProblem(prisma, input);
+  if (problem) return { ok: false, reason: problem };
   const key = periodKey(input.period);
   const existing = await prisma.target.findUnique({ where: { unitId_periodKey_metric: { unitId: input.unitId, periodKey: key, metric: input.metric } }, select: { value: true } });
   const warning = await cascadeCheck(prisma, input.unitId, input.period, input.metric, input.value);
@@ -171,9 +177,8 @@ export async function setTarget(prisma: PrismaClient, input: SetTargetInput): Pr
   const unit = await prisma.unit.findUnique({ where: { id: input.unitId }, select: { id: true } });
   if (!unit) return { ok: false, reason: "unitNotFound" };
   if (input.actorId !== null && !(await authorize(prisma, input.actorId, "target.set", input.unitId))) return { ok: false, reason: "denied" };
-  if (!validValue(input.value)) return { ok: false, reason: "invalidValue" };
-  const period = await checkPeriod(prisma, input.unitId, input.period);
-  if (period !== "ok") return { ok: false, reason: period };
+  const problem = await inputProblem(prisma, input);
+  if (problem) return { ok: false, reason: problem };
   const { before, changed } = await prisma.$transaction((tx) => writeTarget(tx, input.actorId, input));
   const warning = await cascadeCheck(prisma, input.unitId, input.period, input.metric);
   return { ok: true, changed, before, after: input.value, ...(warning ? { warning } : {}) };

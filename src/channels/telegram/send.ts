@@ -17,14 +17,7 @@ export interface Recipient {
 
 /** Where to reach a person: their Telegram chat, else their Zalo chat (the bot's API reaches both, see channels/zalo). */
 export async function recipientOf(prisma: PrismaClient, personId: string): Promise<Recipient | null> {
-  const identity = await prisma.chatIdentity.findFirst({
-    where: { personId, person: { unreachableAt: null } },
-    orderBy: { channel: "asc" },
-    select: { channel: true, chatId: true, externalId: true, person: { select: { language: true } } },
-  });
-  if (!identity) return null;
-  const lang = isLang(identity.person.language) ? identity.person.language : "vi";
-  return { personId, channel: identity.channel, chatId: identity.chatId, externalId: identity.externalId, lang };
+  return (await recipientsOf(prisma, [personId])).get(personId) ?? null;
 }
 
 /** recipientOf for many people at once (a few queries, whatever their number); the unreachable are left out. */
@@ -37,7 +30,7 @@ export async function recipientsOf(prisma: PrismaClient, personIds: string[]): P
       select: { personId: true, channel: true, chatId: true, externalId: true, person: { select: { language: true } } },
     });
     for (const identity of identities) {
-      if (out.has(identity.personId)) continue; // Telegram first, as in recipientOf
+      if (out.has(identity.personId)) continue; // Telegram first ("TELEGRAM" < "ZALO")
       const lang = isLang(identity.person.language) ? identity.person.language : "vi";
       out.set(identity.personId, { personId: identity.personId, channel: identity.channel, chatId: identity.chatId, externalId: identity.externalId, lang });
     }
