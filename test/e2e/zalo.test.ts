@@ -153,6 +153,23 @@ describe("joining on Zalo", () => {
     await h.fake.waitForCall((c) => c.method === "sendDocument", 15_000);
     expect(h.fake.uploads.length).toBeGreaterThan(before);
   });
+  it("speaks the language a Zalo user switches to, the number hint under buttons included", async () => {
+    const user = "d00d1e5e0a1b2c3d4e5f";
+    const en = tFor("en");
+    zalo.userSends(user, "/language");
+    await zalo.expect(user, vi("language.ask"));
+    zalo.userSends(user, "1"); // Tiếng Việt
+    await zalo.expect(user, vi("language.changed"));
+    zalo.userSends(user, "/language");
+    const asked = await zalo.expect(user, new RegExp(`${vi("language.ask").slice(0, 10)}[\\s\\S]*${vi("zalo.reply_with_number").slice(0, 10)}`));
+    expect(asked.text).toContain(vi("zalo.reply_with_number"));
+    zalo.userSends(user, "2"); // English
+    await zalo.expect(user, en("language.changed"));
+    zalo.userSends(user, "/language");
+    const again = await zalo.expect(user, en("zalo.reply_with_number"));
+    expect(again.text).not.toContain(vi("zalo.reply_with_number"));
+  });
+
   it("delivers an officer's announcement to a Zalo member through the same outbox, and /stop on Zalo opts out", async () => {
     const worker = "a3f09c1d22e47b5c8d01"; // a member of LC-DK-CSLC since the first test
     const officer = await grant(h.db.prisma, { id: 7701 }, "OFFICER", "LC-DK");

@@ -27,7 +27,6 @@ const NOTHING_TO_DO = new Set(["setMyCommands", "deleteMyCommands", "setChatMenu
 
 export class ZaloGateway {
   private readonly texts = new Map<number, string>();
-  private readonly langs = new Map<string, Lang>();
   /** Which chat a synthesized button press came from, until the bot answers it. */
   private readonly callbackChats = new Map<string, string>();
   /** Message ids only have to be unique per chat and grow; starting from the clock keeps them growing across restarts. */
@@ -160,9 +159,10 @@ export class ZaloGateway {
 
   private async send(chatId: string, text: string, markup: unknown): Promise<Message> {
     const shown = buttonsOf(markup);
-    await this.api.sendMessage(channelOf(chatId).externalId, await this.withButtons(chatId, text, shown));
     const messageId = this.nextMessageId++;
+    // Remembered before it is sent: the person's typed answer may come back before the send call returns.
     await this.remember(chatId, messageId, text, shown);
+    await this.api.sendMessage(channelOf(chatId).externalId, await this.withButtons(chatId, text, shown));
     return this.message(chatId, messageId, text);
   }
 
@@ -177,8 +177,8 @@ export class ZaloGateway {
     const before = this.texts.get(messageId) ?? (await this.shownKeyboard(chatId).then((k) => (k?.messageId === messageId ? k.text : undefined)));
     // Closing a question's buttons ("question → answer") repeats what the person just did: nothing to send.
     const closing = shown.length === 0 && before !== undefined && text.startsWith(before);
-    if (!closing) await this.api.sendMessage(channelOf(chatId).externalId, await this.withButtons(chatId, text, shown));
     await this.remember(chatId, messageId, text, shown);
+    if (!closing) await this.api.sendMessage(channelOf(chatId).externalId, await this.withButtons(chatId, text, shown));
     return this.message(chatId, messageId, text);
   }
 
@@ -212,13 +212,10 @@ export class ZaloGateway {
     return { message_id: messageId, date: Math.floor(Date.now() / 1000), chat: { id: chatId as unknown as number, type: "private", first_name: "" }, text } as Message;
   }
 
+  /** Read each time, not kept: the person may switch with /language at any moment. */
   private async langOf(chatId: string): Promise<Lang> {
-    const known = this.langs.get(chatId);
-    if (known) return known;
     const identity = await this.prisma.chatIdentity.findFirst({ where: { channel: "ZALO", chatId }, select: { person: { select: { language: true } } } });
-    const lang = identity && isLang(identity.person.language) ? identity.person.language : "vi";
-    this.langs.set(chatId, lang);
-    return lang;
+    return identity && isLang(identity.person.language) ? identity.person.language : "vi";
   }
 }
 
