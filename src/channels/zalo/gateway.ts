@@ -118,9 +118,22 @@ export class ZaloGateway {
     return row ? (JSON.parse(row.value) as ShownKeyboard) : null;
   }
 
+  /** Calls for one chat, one after another: the buttons remembered must be those of the message the person saw last. */
+  private readonly chatQueues = new Map<string, Promise<unknown>>();
+
+  private inChatOrder<R>(chatId: string, work: () => Promise<R>): Promise<R> {
+    const previous = this.chatQueues.get(chatId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(work);
+    this.chatQueues.set(chatId, next);
+    void next.catch(() => undefined).finally(() => {
+      if (this.chatQueues.get(chatId) === next) this.chatQueues.delete(chatId);
+    });
+    return next;
+  }
+
   async call(method: string, p: Payload): Promise<ApiResponse<unknown>> {
     try {
-      return { ok: true, result: await this.perform(method, p) };
+      return { ok: true, result: await this.inChatOrder(String(p.chat_id ?? ""), () => this.perform(method, p)) };
     } catch (error) {
       if (!(error instanceof ZaloApiError)) throw error;
       // Zalo's 429 is the plan's monthly quota, not a flood wait: a long retry_after makes auto-retry give up at once.
