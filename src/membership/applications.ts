@@ -36,20 +36,21 @@ export type Standing =
   | { kind: "member"; number: number; unitName: string; joinedAt: Date; fullName: string }
   | { kind: "rejected"; ref: number; reason: string | null; decidedAt: Date | null };
 
-export async function standingOf(
-  prisma: Prisma.TransactionClient | PrismaClient,
-  who: { personId: string; phone?: string },
-): Promise<Standing> {
-  const anyOf = [{ personId: who.personId }, ...(who.phone ? [{ phone: who.phone }] : [])];
+/**
+ * Where this person (their own chat account) stands. Only ever by person: a phone number is not an identity
+ * (families and colleagues share phones, and anyone may type anyone's number), so another record with the same
+ * phone is never shown here; it is a hint for the chair (`phoneAlsoOn`).
+ */
+export async function standingOf(prisma: Prisma.TransactionClient | PrismaClient, who: { personId: string }): Promise<Standing> {
   const member = await prisma.member.findFirst({
-    where: { OR: anyOf },
+    where: { personId: who.personId },
     select: { number: true, joinedAt: true, fullName: true, unit: { select: { name: true } } },
   });
   if (member) {
     return { kind: "member", number: member.number, unitName: member.unit.name, joinedAt: member.joinedAt, fullName: member.fullName };
   }
   const pending = await prisma.application.findFirst({
-    where: { status: "PENDING", OR: anyOf },
+    where: { status: "PENDING", personId: who.personId },
     select: { ref: true, createdAt: true, routedUnit: { select: { name: true } }, unit: { select: { name: true } } },
   });
   if (pending) {
@@ -64,6 +65,37 @@ export async function standingOf(
   return { kind: "none" };
 }
 
+/** Another record with the same phone: a member (by number) or a pending application (by reference). */
+export type PhoneMatch = { kind: "member"; number: number; sameUnit: boolean } | { kind: "application"; ref: number; sameUnit: boolean };
+
+/**
+ * Other people's records that share this application's phone, for the chair to look twice at: references
+ * only (member number, application reference, same union or not), never their names or details.
+ */
+export async function phoneAlsoOn(
+  prisma: Prisma.TransactionClient | PrismaClient,
+  application: Pick<Application, "id" | "personId" | "phone" | "routedUnitId">,
+): Promise<PhoneMatch[]> {
+  const [members, pending] = await Promise.all([
+    prisma.member.findMany({
+      where: { phone: application.phone, personId: { not: application.personId }, leftOn: null },
+      select: { number: true, unitId: true },
+      orderBy: { number: "asc" },
+      take: 5,
+    }),
+    prisma.application.findMany({
+      where: { phone: application.phone, status: "PENDING", id: { not: application.id }, personId: { not: application.personId } },
+      select: { ref: true, routedUnitId: true },
+      orderBy: { ref: "asc" },
+      take: 5,
+    }),
+  ]);
+  return [
+    ...members.map((m) => ({ kind: "member" as const, number: m.number, sameUnit: m.unitId === application.routedUnitId })),
+    ...pending.map((a) => ({ kind: "application" as const, ref: a.ref, sameUnit: a.routedUnitId === application.routedUnitId })),
+  ];
+}
+
 export type SubmitResult =
   | { ok: true; applicationId: string; ref: number }
   | { ok: false; reason: "already"; standing: Standing }
@@ -71,8 +103,9 @@ export type SubmitResult =
   | { ok: false; reason: "unit_unavailable" };
 
 /**
- * Files an application with its consents in one transaction. Advisory locks on the person and the
- * phone make "one person, one application" hold even when two submissions race.
+ * Files an application with its consents in one transaction. An advisory lock on the person makes "one
+ * person, one application" hold even when two submissions race. A phone already on another record does not
+ * stop anyone applying: the chair sees it on the decision card.
  */
 export async function submitApplication(
   prisma: PrismaClient,
@@ -96,8 +129,7 @@ export async function submitApplication(
 
   return prisma.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`apply:person:${input.personId}`}))`;
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`apply:phone:${draft.phone}`}))`;
-    const standing = await standingOf(tx, { personId: input.personId, phone: draft.phone });
+    const standing = await standingOf(tx, { personId: input.personId });
     if (standing.kind === "pending" || standing.kind === "member") return { ok: false, reason: "already", standing };
 
     const unitId = draft.workplace.kind === "listed" ? draft.workplace.unitId : draft.workplace.upperUnitId;

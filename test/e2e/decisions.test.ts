@@ -296,7 +296,7 @@ describe("deciding applications", () => {
     await chair.expect(vi("decision.reason_ask"));
     const refused = await chair.answer("x", vi("decision.reason_too_short"));
     expect(refused.text).toContain(vi("decision.reason_ask")); // and asked again
-    await chair.answer("/cancel", vi("cancelled"));
+    await chair.answer("/cancel", vi("forms.reject-application.cancelled"));
     expect(await status(applicationId)).toBe("PENDING");
     expect(await audits("application.reject", applicationId)).toBe(0);
     // After /cancel, a text is just a text again.

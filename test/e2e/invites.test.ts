@@ -102,7 +102,7 @@ describe("invite links", () => {
     await officer.choose(vi("invites.roles.CHAIR"), vi("invites.ask_unit_grassroots"));
     await officer.answer("dien luc", vi("invites.unit_none", { query: "dien luc" }));
     await officer.answer("LC-TP-DL", vi("invites.unit_none", { query: "LC-TP-DL" }));
-    await officer.answer("/cancel", vi("cancelled"));
+    await officer.answer("/cancel", vi("forms.invite.cancelled"));
     expect(await h.db.prisma.invite.count({ where: { unitId: await unitId("LC-TP-DL") } })).toBe(0);
 
     // The chair's link opened again, by someone else: "used", nothing granted.

@@ -51,7 +51,7 @@ describe("the join form under bad input", () => {
     await w.expect(vi("form.text_expected"));
     h.fake.sendPhoto(w.user, "ảnh của tôi");
     await w.expect(vi("form.text_expected"));
-    await w.answer("/status", vi("form.command_in_form"));
+    await w.answer("/status", vi("forms.join.busy"));
     await w.answer("Phạm Thị Hoa", vi("join.fields.birthDate.ask"));
 
     await w.answer("31/02/1990", vi("join.errors.dob_not_real", { date: "31/02/1990" }));
@@ -88,7 +88,7 @@ describe("the join form under bad input", () => {
     expect(summary.text).toMatch(/H.?Mông/);
   });
 
-  it("treats forged and stale buttons as stale and keeps the form where it was", async () => {
+  it("answers a forged button as stale and an answered question's button as answered, and keeps the form where it was", async () => {
     const w = await openForm(h, 2002);
     await w.answer("Lò Văn Tủa", vi("join.fields.birthDate.ask"));
     await w.answer("03/03/1993", vi("join.fields.sex.ask"));
@@ -104,7 +104,7 @@ describe("the join form under bad input", () => {
     expect(staleData).not.toBe("");
     const stale = h.fake.pressButton(w.user, sexQuestion, staleData, { allowUnknownData: true });
     const staleAnswer = await h.fake.waitForCallbackAnswer(stale.callbackQueryId);
-    expect(staleAnswer.payload.text).toBe(vi("form.stale_button"));
+    expect(staleAnswer.payload.text).toBe(vi("form.already_answered"));
     await w.answer("0977 111 222", vi("join.fields.nationality.ask"));
   });
 
@@ -164,23 +164,19 @@ describe("the join form under bad input", () => {
   it("/cancel leaves the form and saves nothing; /start begins again", async () => {
     const w = await openForm(h, 2007);
     await w.answer("Vàng Thị Dung", vi("join.fields.birthDate.ask"));
-    await w.answer("/cancel", vi("cancelled"));
+    await w.answer("/cancel", vi("forms.join.cancelled"));
     expect(await h.db.prisma.application.count({ where: { fullName: "Vàng Thị Dung" } })).toBe(0);
     w.send("/start");
     await w.expect(vi("join.consent.question"));
     await w.choose(vi("join.consent.agree"), vi("join.fields.fullName.ask"));
   });
 
-  it("one person, one application: the same user or the same phone gets the status instead", async () => {
+  it("one person, one application: the same user gets the status instead of a second form", async () => {
     const first = await openForm(h, 2008);
     await fillToSummary(first, "0966 777 888");
-    await first.choose(vi("join.summary.submit"), /HS-\d{6}/);
-    // The same user again: told where the application stands, no new form.
-    await first.answer("/start", /HS-\d{6}/);
-    // Another account with the same phone number: refused at submission with the status.
-    const second = await openForm(h, 2009);
-    await fillToSummary(second, "0966 777 888");
-    await second.choose(vi("join.summary.submit"), /HS-\d{6}/);
+    const submitted = await first.choose(vi("join.summary.submit"), /HS-\d{6}/);
+    const ref = /HS-\d{6}/.exec(submitted.text ?? "")?.[0] ?? "";
+    await first.answer("/start", ref);
     expect(await h.db.prisma.application.count({ where: { phone: "+84966777888" } })).toBe(1);
   });
 

@@ -148,7 +148,7 @@ describe("member records in chat", () => {
     // Searching for the union finds nothing outside the officer's scope.
     await outsider.answer("/members", vi("members.pick.ask"));
     await outsider.answer("cao su", vi("members.pick.none", { query: "cao su" }));
-    await outsider.answer("/cancel", vi("cancelled"));
+    await outsider.answer("/cancel", vi("forms.members-pick.cancelled"));
 
     // Forged buttons on one of the officer's own messages.
     const own = await outsider.answer("/status", vi("status.none"));

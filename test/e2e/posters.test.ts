@@ -89,7 +89,7 @@ describe("join posters", () => {
     await officer.expect(en("posters.ask_query"));
     await officer.answer("dien luc", en("posters.none_found", { query: "dien luc" }));
     officer.send("/cancel");
-    await officer.expect(en("cancelled"));
+    await officer.expect(en("forms.poster.cancelled"));
     expect(uploadsTo(officer.user, since)).toHaveLength(2);
     const me = await h.db.prisma.person.findFirstOrThrow({ where: { identities: { some: { externalId: "3003" } } } });
     const denied = await h.db.prisma.auditLog.count({ where: { action: "denied:poster.create", actorId: me.id } });
@@ -119,7 +119,7 @@ describe("join posters", () => {
     const officer = new Chat(h.fake, { id: 3004 });
     await officer.answer("/poster LC-TP-NS", vi("posters.closed", { unit: "Công đoàn Công ty Cổ phần Nước sạch Lai Châu" }));
     officer.send("/cancel");
-    await officer.expect(vi("cancelled"));
+    await officer.expect(vi("forms.poster.cancelled"));
     expect(uploadsTo(member.user)).toEqual([]);
     expect(uploadsTo(closed.user)).toEqual([]);
   });

@@ -52,7 +52,7 @@ describe("reminders and report status", () => {
     expect(remindersTo(CHAIR1, text)).toBe(1);
 
     await chair.choose(vi("reminders.report_now"), vi("reports.week_ask", { unit: CSLC }));
-    await chair.answer("/cancel", vi("cancelled"));
+    await chair.answer("/cancel", vi("forms.report.cancelled"));
   });
 
   it("/reminders turns them off (then nothing comes) and on again", async () => {

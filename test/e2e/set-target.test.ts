@@ -120,7 +120,7 @@ describe("/set_target", () => {
     const view = await officer.answer(`/targets ${AGR.code}`, vi("targets.chat.title", { unit: AGR.name, code: AGR.code }));
     expect(view.reply_markup?.inline_keyboard.flat().map((b) => b.text)).toEqual([vi("targets.set.button")]);
     await officer.choose(vi("targets.set.button"), vi("targets.set.askPeriod", { unit: AGR.name, code: AGR.code }));
-    await officer.answer("/cancel", vi("cancelled"));
+    await officer.answer("/cancel", vi("forms.target-set.cancelled"));
 
     const chair = new Chat(h.fake, CHAIR);
     const own = await chair.answer("/targets", vi("targets.chat.title", { unit: CSLC.name, code: CSLC.code }));

@@ -84,7 +84,7 @@ describe("/import_targets", () => {
     send(OFFICER_EN, "targets.csv", csv(`LC-DK;Thực tăng đoàn viên;20x6;;100`));
     const errors = await officer.expect(en("targets.import.failed", { fileName: "targets.csv", count: 1 }));
     expect(errors.text).toContain(en("targets.import.line", { line: 2, message: en("targets.import.errors.yearInvalid", { value: "20x6" }) }));
-    await officer.answer("/cancel", en("cancelled"));
+    await officer.answer("/cancel", en("forms.targets-import.cancelled"));
 
     await new Chat(h.fake, CHAIR).answer("/import_targets", vi("targets.importChat.refused"));
     await new Chat(h.fake, CHAIR).answer("/targets_template", vi("targets.importChat.refused"));

@@ -84,7 +84,7 @@ describe("units import and export in chat", () => {
     // a file that is not a spreadsheet: told why, asked again; /cancel leaves
     h.fake.sendDocument(officerEn, { file_name: "photo.pdf", mime_type: "application/pdf", content: Buffer.from("%PDF-1.4") });
     await chat.expect(en("spreadsheet.errors.unsupported"));
-    await chat.answer("/cancel", en("cancelled"));
+    await chat.answer("/cancel", en("forms.units-import.cancelled"));
     expect(await unitCount()).toBe(total);
   });
 

@@ -25,6 +25,7 @@ import {
   PICK_CONVERSATION,
 } from "./members/conversations.ts";
 import { createMembersFeature } from "./members/feature.ts";
+import { openForm } from "./forms.ts";
 import { personMiddleware } from "./person-middleware.ts";
 import { createRemindersFeature } from "./reminders/feature.ts";
 import { createPosterConversation, createPostersFeature, POSTER_CONVERSATION } from "./posters/feature.ts";
@@ -96,11 +97,17 @@ export function createBot(deps: Deps, options: TelegramOptions): Bot<BotContext>
       plugins: [retryInside],
     }),
   );
-  // Before the conversations themselves, so /cancel works from the middle of any form.
+  // Before the conversations themselves, so /cancel works from the middle of any form, and a command typed
+  // there is answered with what that form is and how to leave it (instead of being read as an answer).
   guarded.command("cancel", async (ctx) => {
-    const active = Object.keys(await ctx.conversation.active()).length > 0;
+    const form = await openForm(ctx);
     await ctx.conversation.exitAll();
-    await ctx.reply(ctx.t(active ? "cancelled" : "nothing_to_cancel"), { reply_markup: { remove_keyboard: true } });
+    await ctx.reply(ctx.t(form ? form.cancelled : "nothing_to_cancel"), { reply_markup: { remove_keyboard: true } });
+  });
+  guarded.on("message::bot_command", async (ctx, next) => {
+    const form = ctx.message.text?.startsWith("/") ? await openForm(ctx) : undefined;
+    if (!form) return next();
+    await ctx.reply(ctx.t(form.busy));
   });
   guarded.use(createConversation(createJoinConversation(deps), JOIN_CONVERSATION));
   guarded.use(createConversation(createRejectConversation(deps), REJECT_CONVERSATION));

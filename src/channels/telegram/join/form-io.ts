@@ -19,6 +19,12 @@ const CALLBACK = /^f(\d+):(.{1,56})$/;
 const FORM_BUTTON = /^f\d+:/;
 const MAX_ECHO = 64;
 
+/** A message that asked a question, and its text. */
+interface Asked {
+  id: number;
+  text: string;
+}
+
 /** A file the person sent; only its id is kept (conversation state is stored as JSON). */
 export interface SentDocument {
   fileId: string;
@@ -29,6 +35,8 @@ export interface SentDocument {
 export class FormIO {
   /** Counts prompts; deterministic across replays because the conversation code is. */
   private promptNo = 0;
+  /** Messages of questions already answered in this form (rebuilt identically on every replay). */
+  private readonly answered = new Set<number>();
 
   constructor(
     readonly conversation: Conversation<BotContext, InnerContext>,
@@ -73,23 +81,30 @@ export class FormIO {
     }
   }
 
-  /** Asks to pick one of the buttons; a typed label or number is accepted too (as on Zalo). */
+  /**
+   * Asks to pick one of the buttons; a typed label or number is accepted too (as on Zalo). When the answer is
+   * wrong the question is asked again with the same buttons, and the buttons of every message that asked it
+   * stay live until the question is answered: a person on a slow phone taps whichever one is on screen.
+   */
   async choice<V extends string>(question: string, rows: Choice<V>[][]): Promise<V> {
     const no = ++this.promptNo;
     const keyboard = InlineKeyboard.from(
       rows.map((row) => row.map((c) => InlineKeyboard.text(c.label, `f${no}:${c.value}`))),
     );
     const options = rows.flat();
-    const sent = await this.ctx.reply(question, { reply_markup: keyboard });
+    const first = await this.ctx.reply(question, { reply_markup: keyboard });
+    /** Every message that asked this question, with its text (to close its buttons once answered). */
+    const asked: Asked[] = [{ id: first.message_id, text: question }];
     for (;;) {
       const ctx = await this.next();
       const data = ctx.callbackQuery?.data;
       if (data !== undefined) {
         const match = CALLBACK.exec(data);
+        const pressedOn = ctx.callbackQuery?.message?.message_id;
         const picked = match && Number(match[1]) === no ? options.find((c) => c.value === match[2]) : undefined;
-        if (picked && ctx.callbackQuery?.message?.message_id === sent.message_id) {
+        if (picked && asked.some((m) => m.id === pressedOn)) {
           await ctx.answerCallbackQuery();
-          await this.closeButtons(ctx, sent.message_id, question, picked.label);
+          await this.closeButtons(ctx, asked, picked.label);
           return picked.value;
         }
         await this.answerStrayButton(ctx);
@@ -101,10 +116,15 @@ export class FormIO {
         const picked =
           (Number.isInteger(n) && n >= 1 ? options[n - 1] : undefined) ??
           options.find((c) => c.label.toLocaleLowerCase("vi") === typed.toLocaleLowerCase("vi"));
-        if (picked) return picked.value;
+        if (picked) {
+          await this.closeButtons(ctx, asked, picked.label);
+          return picked.value;
+        }
       }
       const problem = typed?.startsWith("/") ? this.t("form.command_in_form") : this.t("form.choose_button");
-      await ctx.reply(`${problem}\n\n${question}`, { reply_markup: keyboard });
+      const text = `${problem}\n\n${question}`;
+      const again = await ctx.reply(text, { reply_markup: keyboard });
+      asked.push({ id: again.message_id, text });
     }
   }
 
@@ -139,17 +159,26 @@ export class FormIO {
     return ctx;
   }
 
-  /** Buttons of an answered question are replaced by the answer, so they cannot be pressed again. */
-  private async closeButtons(ctx: InnerContext, messageId: number, question: string, answer: string) {
+  /**
+   * Buttons of an answered question are replaced by the answer, on every message that asked it, so they cannot
+   * be pressed again; a later press of one is recognised as "already answered".
+   */
+  private async closeButtons(ctx: InnerContext, asked: Asked[], answer: string) {
+    for (const m of asked) this.answered.add(m.id);
     const chatId = ctx.chat?.id;
     if (chatId === undefined) return;
     const shown = answer.length > MAX_ECHO ? `${answer.slice(0, MAX_ECHO)}…` : answer;
-    await ctx.api
-      .editMessageText(chatId, messageId, `${question}\n\n→ ${shown}`, { reply_markup: new InlineKeyboard() as InlineKeyboardMarkup })
-      .catch(() => undefined);
+    for (const m of asked) {
+      await ctx.api
+        .editMessageText(chatId, m.id, `${m.text}\n\n→ ${shown}`, { reply_markup: new InlineKeyboard() as InlineKeyboardMarkup })
+        .catch(() => undefined);
+    }
   }
 
+  /** A button this form did not expect: one of a question already answered, or an old or forged one. */
   private async answerStrayButton(ctx: InnerContext) {
-    await ctx.answerCallbackQuery({ text: this.t("form.stale_button") }).catch(() => undefined);
+    const pressedOn = ctx.callbackQuery?.message?.message_id;
+    const key = pressedOn !== undefined && this.answered.has(pressedOn) ? "form.already_answered" : "form.stale_button";
+    await ctx.answerCallbackQuery({ text: this.t(key) }).catch(() => undefined);
   }
 }
