@@ -56,20 +56,29 @@ function timeParser(raw: string): Parsed<number> {
   return at ? { ok: true, value: at.getTime() } : { ok: false, error: { key: "broadcasts.errors.bad_time" } };
 }
 
-/** An optional photo: a photo message, or the "No photo" button. Anything else is answered and asked again. */
+/**
+ * An optional photo: a photo message, or the "No photo" button. Anything else is answered and asked again; the
+ * "No photo" button of every message that asked stays live until the question is answered, then all are closed.
+ */
 async function askPhoto(conversation: Conv, io: FormIO, t: T): Promise<string | null> {
   const keyboard = new InlineKeyboard().text(t("broadcasts.no_photo"), NO_PHOTO);
-  const question = await io.ctx.reply(t("broadcasts.ask_photo"), { reply_markup: keyboard });
-  /** The question and each time it was asked again: their "No photo" buttons all count. */
-  const asked = [question.message_id];
+  const question = t("broadcasts.ask_photo");
+  const first = await io.ctx.reply(question, { reply_markup: keyboard });
+  /** The question and each time it was asked again, with their texts. */
+  const asked = [{ id: first.message_id, text: question }];
+  const close = async (ctx: InnerContext, answer: string) => {
+    for (const m of asked) {
+      await ctx.api.editMessageText(ctx.chat!.id, m.id, `${m.text}\n\n→ ${answer}`, { reply_markup: new InlineKeyboard() }).catch(() => undefined);
+    }
+  };
   for (;;) {
     const ctx = await conversation.wait();
     const data = ctx.callbackQuery?.data;
     if (data !== undefined) {
       const pressedOn = ctx.callbackQuery?.message?.message_id;
-      if (data === NO_PHOTO && pressedOn !== undefined && asked.includes(pressedOn)) {
+      if (data === NO_PHOTO && asked.some((m) => m.id === pressedOn)) {
         await ctx.answerCallbackQuery();
-        await ctx.api.editMessageText(ctx.chat!.id, pressedOn, `${t("broadcasts.ask_photo")}\n\n→ ${t("broadcasts.no_photo")}`).catch(() => undefined);
+        await close(ctx, t("broadcasts.no_photo"));
         return null;
       }
       if (!/^(f\d+:|bph:)/.test(data)) await conversation.skip({ next: true });
@@ -77,10 +86,14 @@ async function askPhoto(conversation: Conv, io: FormIO, t: T): Promise<string | 
       continue;
     }
     const photo = ctx.message?.photo;
-    if (photo && photo.length > 0) return photo[photo.length - 1]!.file_id;
+    if (photo && photo.length > 0) {
+      await close(ctx, t("broadcasts.photo_added"));
+      return photo[photo.length - 1]!.file_id;
+    }
     const problem = ctx.message?.text?.startsWith("/") ? t("form.command_in_form") : t("broadcasts.errors.photo_expected");
-    const again = await ctx.reply(`${problem}\n\n${t("broadcasts.ask_photo")}`, { reply_markup: keyboard });
-    asked.push(again.message_id);
+    const text = `${problem}\n\n${question}`;
+    const again = await ctx.reply(text, { reply_markup: keyboard });
+    asked.push({ id: again.message_id, text });
   }
 }
 
