@@ -80,6 +80,7 @@ export async function startApp(config: BotConfig, options: AppOptions = {}): Pro
     logger,
     clock: options.clock,
     botUsername: () => (bot.isInited() ? bot.botInfo.username : undefined),
+    applicationReminderDays: config.APPLICATION_REMINDER_DAYS,
   });
   if (options.scheduleReminders ?? true) await scheduleReminders(boss, options.remindersCron);
   const webhook =

@@ -49,6 +49,8 @@ const schema = z.object({
     .transform((v) => v === "true"),
   /** Broadcast messages per second for this bot token; default 30 (1,000 in paid mode). */
   BROADCAST_RATE_PER_SECOND: z.coerce.number().int().min(1).max(1000).optional(),
+  /** Days an application waits before its chairs are reminded; twice that, the officers above. */
+  APPLICATION_REMINDER_DAYS: z.coerce.number().int().min(1).max(60).default(3),
 });
 
 export type Config = z.infer<typeof schema>;

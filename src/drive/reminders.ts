@@ -11,10 +11,14 @@
 // Each chair's (reminder, person, period) is claimed in ReminderDelivery (a unique key) before it is sent, so
 // several bot instances running the same schedule never send it twice. No Telegram here: the channel
 // passes `deliver` and `announce` functions.
+// Applications that wait: their deciders are reminded once an application has waited `applicationReminderDays`
+// (default 3), the level above them (officers, admins last) once it has waited twice that; one message per person
+// saying how many wait, each application claimed once per person and stage (src/membership/pending.ts).
 import { z } from "zod";
 import { announcedTo } from "../broadcasts/broadcasts.ts";
 import type { PrismaClient } from "../db/database.ts";
 import type { Role } from "../generated/prisma/client.ts";
+import { DEFAULT_APPLICATION_REMINDER_DAYS, waitingNotices } from "../membership/pending.ts";
 import { GRASSROOTS_TYPES } from "../organisation/units.ts";
 import { isQuietHours, vietnamDate, vietnamDayStart } from "../shared/time.ts";
 
@@ -23,7 +27,7 @@ const DAY = 24 * HOUR;
 // Quiet hours live in src/shared/time.ts (broadcasts respect them too).
 export { QUIET_FROM_HOUR, QUIET_UNTIL_HOUR, isQuietHours } from "../shared/time.ts";
 
-export type ReminderKind = "report_due" | "overdue" | "wave_start" | "wave_half" | "wave_ending";
+export type ReminderKind = "report_due" | "overdue" | "wave_start" | "wave_half" | "wave_ending" | "applications_waiting" | "applications_late";
 
 const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/);
 const weekly = z.strictObject({ enabled: z.boolean().optional(), weekday: z.number().int().min(1).max(7).optional(), time: time.optional() });
@@ -121,10 +125,12 @@ export interface ReminderUnit {
 
 export interface DueReminder {
   kind: ReminderKind;
-  /** Chairs (and deputies) of the unit, or a member of it (wave reminders only). */
-  audience: "chair" | "member";
+  /** Chairs (and deputies) of the unit, a member of it (wave reminders only), or who decides applications there. */
+  audience: "chair" | "member" | "decider";
   /** ReminderDelivery.key: kind, period, unit and person. */
   key: string;
+  /** Keys claimed instead of `key` (applications: one per application); sent when at least one is new. */
+  claims?: string[];
   personId: string;
   unit: ReminderUnit;
   /** Report reminders: the Monday of the week to report. */
@@ -135,6 +141,8 @@ export interface DueReminder {
   daysBefore?: number;
   /** Members' texts: the bot-made broadcast they join (one per wave milestone) and its scope, the issuing unit. */
   announcement?: { sourceKey: string; scopeUnitId: string };
+  /** Applications that wait: at which level the person decides or oversees, how many wait, for more than how many days. */
+  applications?: { level: "chair" | "officer" | "admin"; count: number; days: number };
 }
 
 /** A reminder for one unit, before its recipients are known. */
@@ -281,6 +289,36 @@ async function dueForMembers(prisma: PrismaClient, candidates: MemberCandidate[]
   return due;
 }
 
+/**
+ * Reminders about applications waiting for a decision (none in quiet hours): to their deciders after `days`, to the
+ * level above after twice that. `unit` is the level's unit (the union, the officers' unit; for admins the union of the
+ * oldest application).
+ */
+export async function dueApplicationReminders(prisma: PrismaClient, now: Date, days = DEFAULT_APPLICATION_REMINDER_DAYS): Promise<DueReminder[]> {
+  if (isQuietHours(now)) return [];
+  const notices = await waitingNotices(prisma, now, days);
+  if (notices.length === 0) return [];
+  const oldest = await prisma.application.findMany({
+    where: { id: { in: [...new Set(notices.map((n) => n.applicationIds[0]!))] } },
+    select: { id: true, routedUnitId: true },
+  });
+  const routedOf = new Map(oldest.map((a) => [a.id, a.routedUnitId]));
+  const unitIds = [...new Set(notices.map((n) => n.unitId ?? routedOf.get(n.applicationIds[0]!) ?? ""))];
+  const units = new Map((await prisma.unit.findMany({ where: { id: { in: unitIds } }, select: { id: true, code: true, name: true } })).map((u) => [u.id, u]));
+  return notices.map((n) => {
+    const unitId = n.unitId ?? routedOf.get(n.applicationIds[0]!) ?? "";
+    return {
+      kind: n.stage === "deciders" ? "applications_waiting" : "applications_late",
+      audience: "decider",
+      key: n.newKeys[0]!,
+      claims: n.newKeys,
+      personId: n.personId,
+      unit: units.get(unitId) ?? { id: unitId, code: "", name: "" },
+      applications: { level: n.level, count: n.applicationIds.length, days: n.stage === "deciders" ? days : 2 * days },
+    };
+  });
+}
+
 // --- Sending, at most once ---
 
 /** Claims a delivery: true for exactly one caller per key, whatever the number of bot instances. */
@@ -304,6 +342,8 @@ export interface ReminderDeps {
   deliver: Deliver;
   announce: Announce;
   logger?: { warn: (obj: object, msg: string) => void };
+  /** Days an application waits before its deciders are reminded (APPLICATION_REMINDER_DAYS, default 3). */
+  applicationReminderDays?: number;
 }
 
 export interface RunResult {
@@ -319,7 +359,10 @@ export interface RunResult {
 /** Sends every reminder due at `now` that nobody has sent yet. Called by the schedule every 15 minutes and by tests. */
 export async function runDueReminders(deps: ReminderDeps, now: Date): Promise<RunResult> {
   const result: RunResult = { sent: 0, unreachable: 0, failed: 0, skipped: 0, queued: 0 };
-  const due = await dueReminders(deps.prisma, now, (error, campaign) => deps.logger?.warn({ campaign, error }, "invalid campaign reminder settings; defaults used"));
+  const due = [
+    ...(await dueReminders(deps.prisma, now, (error, campaign) => deps.logger?.warn({ campaign, error }, "invalid campaign reminder settings; defaults used"))),
+    ...(await dueApplicationReminders(deps.prisma, now, deps.applicationReminderDays)),
+  ];
   const forMembers = new Map<string, DueReminder[]>();
   for (const reminder of due) {
     if (reminder.announcement) {
@@ -328,7 +371,9 @@ export async function runDueReminders(deps: ReminderDeps, now: Date): Promise<Ru
       forMembers.set(reminder.announcement.sourceKey, group);
       continue;
     }
-    if (!(await claimDelivery(deps.prisma, reminder.key, reminder.personId, now))) {
+    const claimed: string[] = [];
+    for (const key of reminder.claims ?? [reminder.key]) if (await claimDelivery(deps.prisma, key, reminder.personId, now)) claimed.push(key);
+    if (claimed.length === 0) {
       result.skipped++;
       continue;
     }
@@ -338,7 +383,7 @@ export async function runDueReminders(deps: ReminderDeps, now: Date): Promise<Ru
     } catch (err) {
       result.failed++;
       deps.logger?.warn({ err, kind: reminder.kind, personId: reminder.personId }, "reminder not sent; will retry");
-      await releaseDelivery(deps.prisma, reminder.key);
+      for (const key of claimed) await releaseDelivery(deps.prisma, key);
     }
   }
   for (const group of forMembers.values()) {

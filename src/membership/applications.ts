@@ -4,10 +4,11 @@ import type { Application, Channel, Nationality, Prisma, Sex } from "../generate
 import type { PrismaClient } from "../db/database.ts";
 import { writeAudit } from "../audit/audit.ts";
 import { authorize } from "../policy/policy.ts";
-import { ancestorIds, findUnit, isGrassroots } from "../organisation/units.ts";
+import { isGrassroots } from "../organisation/units.ts";
 import { CONSENT_VERSIONS, type GivenConsent } from "./consent.ts";
 import { dateToCalendarDay } from "./application-fields.ts";
 import { ageOn, checkEligibility } from "./eligibility.ts";
+import { deciderLevels } from "./pending.ts";
 import { toSearchText } from "../shared/text.ts";
 import { vietnamDay } from "../shared/time.ts";
 
@@ -180,23 +181,11 @@ export async function submitApplication(
 
 /**
  * Who decides an application: the chairs (and deputies) of its grassroots union; otherwise the officers of the
- * nearest unit above that has any; otherwise the admins.
+ * nearest unit above that has any; otherwise the admins. Only people the bot can reach count (see `deciderLevels`,
+ * which also gives the levels above, for the notification job and the reminders).
  */
 export async function decidersOf(prisma: PrismaClient, application: Pick<Application, "routedUnitId">): Promise<string[]> {
-  const routed = await findUnit(prisma, application.routedUnitId);
-  if (routed && isGrassroots(routed)) {
-    const chairs = await prisma.roleGrant.findMany({
-      where: { role: { in: ["CHAIR", "DEPUTY_CHAIR"] }, unitId: routed.id },
-      select: { personId: true },
-    });
-    if (chairs.length) return chairs.map((c) => c.personId);
-  }
-  for (const unitId of await ancestorIds(prisma, application.routedUnitId)) {
-    const officers = await prisma.roleGrant.findMany({ where: { role: "OFFICER", unitId }, select: { personId: true } });
-    if (officers.length) return officers.map((o) => o.personId);
-  }
-  const admins = await prisma.roleGrant.findMany({ where: { role: "ADMIN" }, select: { personId: true } });
-  return admins.map((a) => a.personId);
+  return (await deciderLevels(prisma, application.routedUnitId))[0]?.personIds ?? [];
 }
 
 export type Decision = { kind: "approve" } | { kind: "reject"; reason: string };

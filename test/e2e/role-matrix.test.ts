@@ -35,6 +35,7 @@ const IN_SCOPE = ["admin", "officerIn", "chair", "deputy"] as const;
 
 /** command → who may use it, and what everyone else is told (with the refusal's parameters, if it has any). */
 const COMMANDS: { command: string; allowed: readonly Persona[]; refusal: string; params?: Record<string, string> }[] = [
+  { command: "/applications", allowed: ANY_ROLE, refusal: "applications.forbidden" },
   { command: "/members", allowed: ANY_ROLE, refusal: "members.not_allowed" },
   { command: "/import_members", allowed: ANY_ROLE, refusal: "members.not_allowed" },
   { command: "/poster", allowed: ANY_ROLE, refusal: "posters.forbidden" },
@@ -143,6 +144,9 @@ describe("commands × roles", () => {
 describe("buttons × roles (forged onto any message: the data alone must not grant anything)", () => {
   const BUTTONS: { name: string; data: () => string; allowed: readonly Persona[]; refusal: string }[] = [
     { name: "reject an application", data: () => `dec:r:${targets.applicationId}`, allowed: IN_SCOPE, refusal: "decision.forbidden" },
+    { name: "open a waiting application's card", data: () => `apo:${targets.applicationId}`, allowed: IN_SCOPE, refusal: "applications.forbidden" },
+    { name: "page the waiting applications", data: () => "apl:1", allowed: ANY_ROLE, refusal: "applications.forbidden" },
+    { name: "open the waiting applications from a reminder", data: () => "apl:new", allowed: ANY_ROLE, refusal: "applications.forbidden" },
     { name: "open a member", data: () => `md:${targets.memberId}`, allowed: IN_SCOPE, refusal: "members.forbidden" },
     { name: "record a member leaving", data: () => `mx:${targets.memberId}`, allowed: IN_SCOPE, refusal: "members.leave.refused.forbidden" },
     { name: "revoke an invite", data: () => `invrv:${targets.inviteIds[0]}`, allowed: ["admin", "officerIn"], refusal: "invites.revoke.forbidden" },

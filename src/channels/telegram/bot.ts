@@ -7,6 +7,7 @@ import { Bot, type Context, type MiddlewareFn } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import { tFor } from "../../i18n/i18n.ts";
 import { markUnreachable } from "../../people/people.ts";
+import { createApplicationsFeature } from "./applications/feature.ts";
 import { createAuditFeature } from "./audit/feature.ts";
 import type { BotContext, Deps, InnerContext } from "./context.ts";
 import { createDecisionFeature, createRejectConversation, REJECT_CONVERSATION } from "./decision/feature.ts";
@@ -126,6 +127,7 @@ export function createBot(deps: Deps, options: TelegramOptions): Bot<BotContext>
   guarded.use(startFeature);
   guarded.use(statusFeature);
   guarded.use(createDecisionFeature(deps));
+  guarded.use(createApplicationsFeature(deps));
   guarded.use(createAuditFeature(deps));
   guarded.use(createInvitesFeature(deps));
   guarded.use(createPostersFeature());

@@ -17,6 +17,7 @@ export const ROLE_COMMANDS: readonly { command: string; description: string; rol
   { command: "invite", description: "invites.commands.invite", roles: ["OFFICER", "ADMIN"] },
   { command: "invites", description: "invites.commands.invites", roles: ["OFFICER", "ADMIN"] },
   { command: "poster", description: "posters.commands.poster", roles: ["CHAIR", "OFFICER", "ADMIN"] },
+  { command: "applications", description: "applications.commands.applications", roles: ["CHAIR", "OFFICER", "ADMIN"] },
   { command: "members", description: "members.commands.members", roles: ["CHAIR", "OFFICER", "ADMIN"] },
   { command: "import_members", description: "members.commands.import_members", roles: ["CHAIR", "OFFICER", "ADMIN"] },
   { command: "report", description: "reports.commands.report", roles: ["CHAIR", "OFFICER"] },

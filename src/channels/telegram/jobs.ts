@@ -9,7 +9,7 @@ import { registerReminderWorker } from "./reminders/send.ts";
 
 export async function registerTelegramJobs(
   boss: PgBoss,
-  deps: { api: Api; prisma: PrismaClient; logger: Logger; clock?: () => Date; botUsername?: () => string | undefined },
+  deps: { api: Api; prisma: PrismaClient; logger: Logger; clock?: () => Date; botUsername?: () => string | undefined; applicationReminderDays?: number },
 ) {
   const handlers = { [NOTIFY_DECIDERS]: notifyDeciders, [NOTIFY_APPLICANT]: notifyApplicant };
   for (const [queue, handle] of Object.entries(handlers)) {

@@ -1,5 +1,6 @@
 // Reminders on Telegram: the text of each kind in the person's language, the "report now" button on
-// report reminders (data `rep:<unitId>`, opening /report for that union), and the pg-boss schedule that
+// report reminders (data `rep:<unitId>`, opening /report for that union), the "waiting applications" button on
+// reminders of applications that wait (opening /applications), and the pg-boss schedule that
 // runs them every 15 minutes from whichever bot instance picks the job up.
 import { InlineKeyboard, type Api } from "grammy";
 import type { PrismaClient } from "../../../db/database.ts";
@@ -10,6 +11,7 @@ import type { PgBoss } from "../../../jobs/boss.ts";
 import type { Logger } from "../../../logger.ts";
 import { formatCalendarDate, TIME_ZONE } from "../../../shared/time.ts";
 import { joinLink } from "../../../organisation/posters.ts";
+import { applicationsButton } from "../applications/view.ts";
 import { recipientOf, recipientsOf, sendToRecipient } from "../send.ts";
 
 export const REMINDERS_QUEUE = "reminders-due";
@@ -21,6 +23,8 @@ type SendDeps = {
   logger: Logger;
   /** The bot's username once known: members' wave texts end with their union's join link, for forwarding. */
   botUsername?: () => string | undefined;
+  /** Days an application waits before its deciders are reminded (config APPLICATION_REMINDER_DAYS; default 3). */
+  applicationReminderDays?: number;
 };
 
 const DAY = 86_400_000;
@@ -35,6 +39,15 @@ export function reminderMessage(reminder: DueReminder, lang: "vi" | "en", joinUr
       text: t(`reminders.message.${reminder.kind}`, params),
       keyboard: new InlineKeyboard().text(t("reminders.report_now"), `rep:${reminder.unit.id}`),
     };
+  }
+  if (reminder.kind === "applications_waiting" || reminder.kind === "applications_late") {
+    const { level, count, days } = reminder.applications!;
+    const params = { count, days, unit };
+    const text =
+      reminder.kind === "applications_waiting"
+        ? level === "chair" ? t("applications.reminder.wait_chair", params) : level === "officer" ? t("applications.reminder.wait_officer", params) : t("applications.reminder.wait_admin", params)
+        : level === "admin" ? t("applications.reminder.late_admin", params) : t("applications.reminder.late_officer", params);
+    return { text, keyboard: applicationsButton(t) };
   }
   const wave = reminder.wave!;
   const params = {
@@ -90,7 +103,10 @@ export function queueMemberTexts(deps: SendDeps): Announce {
 
 /** Sends what is due at `now` through Telegram. The schedule's worker calls it; so do the tests, with a fixed `now`. */
 export function sendDueReminders(deps: SendDeps, now: Date): Promise<RunResult> {
-  return runDueReminders({ prisma: deps.prisma, logger: deps.logger, deliver: telegramDeliver(deps), announce: queueMemberTexts(deps) }, now);
+  return runDueReminders(
+    { prisma: deps.prisma, logger: deps.logger, deliver: telegramDeliver(deps), announce: queueMemberTexts(deps), applicationReminderDays: deps.applicationReminderDays },
+    now,
+  );
 }
 
 export async function registerReminderWorker(boss: PgBoss, deps: SendDeps & { clock?: () => Date }): Promise<void> {
