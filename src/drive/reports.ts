@@ -157,9 +157,17 @@ export function netIncrease(draft: Pick<ReportDraft, "admitted" | "reduced">): n
   return draft.admitted - draft.reduced;
 }
 
+/** An answer of the report: a number, the reductions by reason, or the free text. */
+export type ReportField = NumberField | "reductions" | "difficulties";
+
 export interface ReportProblem {
-  /** The number that is wrong (the one to fix). */
-  field: NumberField | "reductions" | "difficulties";
+  /** The answer the problem is first about (the first of `fields`). */
+  field: ReportField;
+  /**
+   * Every answer in conflict: changing any one of them can fix the problem (e.g. total members and total workers
+   * when there are more members than workers). A form offers to change each.
+   */
+  fields: ReportField[];
   /** i18n key under reports.check.*, with its params. */
   key: string;
   params: Record<string, string | number>;
@@ -167,39 +175,49 @@ export interface ReportProblem {
   warning: boolean;
 }
 
+/** An answer's value as a number, to show next to its name: the reductions by their sum; null for the free text. */
+export function answerValue(draft: ReportDraft, field: ReportField): number | null {
+  if (field === "difficulties") return null;
+  if (field === "reductions") return LEAVE_REASONS.reduce((sum, reason) => sum + (draft.reductions[reason] ?? 0), 0);
+  return draft[field];
+}
+
 /**
- * The sanity checks, in the order a person would fix them:
+ * The sanity checks, in the order a person would fix them, each naming every answer in conflict:
  * - negative: any number below zero;
- * - reductions_sum: the reductions by reason do not add up to the number reduced;
- * - reduced_over_start: more reduced than members at the start of the week (membersAtStart, when known);
- * - members_dropped: total members now < members at the start + admitted − reduced, i.e. members disappeared without
- *   being reported as reduced (a higher total is allowed: transfers in are not admissions);
- * - members_over_workers: more members than workers;
+ * - reductions_sum (reduced, reductions): the reductions by reason do not add up to the number reduced;
+ * - reduced_over_start (reduced): more reduced than members at the start of the week (membersAtStart, when known);
+ * - members_dropped (totalMembers, admitted, reduced): total members now < members at the start + admitted − reduced,
+ *   i.e. members disappeared without being reported as reduced (a higher total is allowed: transfers in are not
+ *   admissions);
+ * - members_over_workers (totalMembers, totalWorkers): more members than workers;
  * - workers_far_above (warning): workers above SIZE_FACTOR × the unit's baseline worker count;
  * - admitted_below_bot / reduced_below_bot (warnings): fewer than the bot itself recorded for the week;
  * - new_grassroots_members_over_workers, new_grassroots_without_unit: the new unions' numbers;
- * - party_admitted_over_introduced: more admitted to the Party than introduced;
+ * - party_admitted_over_introduced (partyAdmitted, partyIntroduced): more admitted to the Party than introduced;
  * - difficulties_too_long.
+ * Every blocking problem can be fixed by changing one of its answers alone, or by changing one and then one of the
+ * answers a further check names: none leaves a person with no way out.
  */
 export function checkReport(draft: ReportDraft, context: ReportContext): ReportProblem[] {
   const problems: ReportProblem[] = [];
-  const add = (field: ReportProblem["field"], key: string, params: Record<string, string | number> = {}, warning = false) =>
-    problems.push({ field, key: `reports.check.${key}`, params, warning });
+  const add = (fields: [ReportField, ...ReportField[]], key: string, params: Record<string, string | number> = {}, warning = false) =>
+    problems.push({ field: fields[0], fields, key: `reports.check.${key}`, params, warning });
   for (const field of NUMBER_FIELDS) {
-    if (!Number.isInteger(draft[field]) || draft[field] < 0) add(field, "negative", { value: draft[field] });
+    if (!Number.isInteger(draft[field]) || draft[field] < 0) add([field], "negative", { value: draft[field] });
   }
   for (const reason of LEAVE_REASONS) {
     const n = draft.reductions[reason] ?? 0;
-    if (!Number.isInteger(n) || n < 0) add("reductions", "negative", { value: n });
+    if (!Number.isInteger(n) || n < 0) add(["reductions"], "negative", { value: n });
   }
   if (problems.length > 0) return problems;
 
-  const reasonsSum = LEAVE_REASONS.reduce((sum, reason) => sum + (draft.reductions[reason] ?? 0), 0);
-  if (draft.reduced > 0 && reasonsSum !== draft.reduced) add("reductions", "reductions_sum", { sum: reasonsSum, reduced: draft.reduced });
+  const reasonsSum = answerValue(draft, "reductions")!;
+  if (draft.reduced > 0 && reasonsSum !== draft.reduced) add(["reductions", "reduced"], "reductions_sum", { sum: reasonsSum, reduced: draft.reduced });
   const start = context.membersAtStart;
-  if (start !== null && draft.reduced > start) add("reduced", "reduced_over_start", { reduced: draft.reduced, start });
+  if (start !== null && draft.reduced > start) add(["reduced"], "reduced_over_start", { reduced: draft.reduced, start });
   if (start !== null && draft.totalMembers < start + draft.admitted - draft.reduced) {
-    add("totalMembers", "members_dropped", {
+    add(["totalMembers", "admitted", "reduced"], "members_dropped", {
       total: draft.totalMembers,
       expected: start + draft.admitted - draft.reduced,
       start,
@@ -207,23 +225,31 @@ export function checkReport(draft: ReportDraft, context: ReportContext): ReportP
       reduced: draft.reduced,
     });
   }
-  if (draft.totalMembers > draft.totalWorkers) add("totalMembers", "members_over_workers", { members: draft.totalMembers, workers: draft.totalWorkers });
+  if (draft.totalMembers > draft.totalWorkers) {
+    add(["totalMembers", "totalWorkers"], "members_over_workers", { members: draft.totalMembers, workers: draft.totalWorkers });
+  }
   const baseline = context.unit.workerCount;
   if (baseline !== null && baseline > 0 && draft.totalWorkers > SIZE_FACTOR * baseline) {
-    add("totalWorkers", "workers_far_above", { workers: draft.totalWorkers, baseline, factor: SIZE_FACTOR }, true);
+    add(["totalWorkers"], "workers_far_above", { workers: draft.totalWorkers, baseline, factor: SIZE_FACTOR }, true);
   }
-  if (draft.admitted < context.admittedByBot) add("admitted", "admitted_below_bot", { admitted: draft.admitted, bot: context.admittedByBot }, true);
-  if (draft.reduced < context.leaversTotal) add("reduced", "reduced_below_bot", { reduced: draft.reduced, bot: context.leaversTotal }, true);
+  if (draft.admitted < context.admittedByBot) add(["admitted"], "admitted_below_bot", { admitted: draft.admitted, bot: context.admittedByBot }, true);
+  if (draft.reduced < context.leaversTotal) add(["reduced"], "reduced_below_bot", { reduced: draft.reduced, bot: context.leaversTotal }, true);
   if (draft.newGrassrootsMembers > draft.newGrassrootsWorkers) {
-    add("newGrassrootsMembers", "new_grassroots_members_over_workers", { members: draft.newGrassrootsMembers, workers: draft.newGrassrootsWorkers });
+    add(["newGrassrootsMembers", "newGrassrootsWorkers"], "new_grassroots_members_over_workers", {
+      members: draft.newGrassrootsMembers,
+      workers: draft.newGrassrootsWorkers,
+    });
   }
   if (draft.newGrassroots === 0 && (draft.newGrassrootsWorkers > 0 || draft.newGrassrootsMembers > 0)) {
-    add("newGrassroots", "new_grassroots_without_unit", { workers: draft.newGrassrootsWorkers, members: draft.newGrassrootsMembers });
+    add(["newGrassroots", "newGrassrootsWorkers", "newGrassrootsMembers"], "new_grassroots_without_unit", {
+      workers: draft.newGrassrootsWorkers,
+      members: draft.newGrassrootsMembers,
+    });
   }
   if (draft.partyAdmitted > draft.partyIntroduced) {
-    add("partyAdmitted", "party_admitted_over_introduced", { admitted: draft.partyAdmitted, introduced: draft.partyIntroduced });
+    add(["partyAdmitted", "partyIntroduced"], "party_admitted_over_introduced", { admitted: draft.partyAdmitted, introduced: draft.partyIntroduced });
   }
-  if (draft.difficulties !== null && [...draft.difficulties].length > DIFFICULTIES_MAX) add("difficulties", "difficulties_too_long", { max: DIFFICULTIES_MAX });
+  if (draft.difficulties !== null && [...draft.difficulties].length > DIFFICULTIES_MAX) add(["difficulties"], "difficulties_too_long", { max: DIFFICULTIES_MAX });
   return problems;
 }
 

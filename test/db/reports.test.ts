@@ -1,7 +1,9 @@
 // The weekly report's domain: weeks in Vietnam time, what the bot pre-fills (members admitted through the bot and
-// leavers recorded in the week), every sanity check with the message a chair reads, and versions on resubmission.
+// leavers recorded in the week), every sanity check with the message a chair reads and the answers in conflict it
+// names, and versions on resubmission.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  answerValue,
   checkReport,
   latestReport,
   prefill,
@@ -101,7 +103,7 @@ describe("weekly reports", () => {
       const problems = checkReport(draft({ reduced: 1100, reductions: { OTHER: 1100 }, totalMembers: 0 }), context);
       expect(problems.map((p) => p.key)).toContain("reports.check.reduced_over_start");
       expect(vi("reports.check.reduced_over_start", problems.find((p) => p.field === "reduced")!.params)).toBe(
-        "giảm 1100 người, nhiều hơn số đoàn viên đầu tuần (1027).",
+        "giảm 1.100 người, nhiều hơn số đoàn viên đầu tuần (1.027).",
       );
     });
 
@@ -113,10 +115,31 @@ describe("weekly reports", () => {
       expect(messages(draft({ totalMembers: 1030 }))).toEqual([]); // more is allowed (transfers in)
     });
 
+    it("each problem names every answer in conflict, so the chair may change whichever is wrong", () => {
+      const fieldsOf = (d: ReportDraft) => checkReport(d, context).map((p) => [p.key.replace("reports.check.", ""), p.fields]);
+      expect(fieldsOf(draft({ totalMembers: 1200, totalWorkers: 1100 }))).toEqual([["members_over_workers", ["totalMembers", "totalWorkers"]]]);
+      expect(fieldsOf(draft({ totalMembers: 1000 }))).toEqual([["members_dropped", ["totalMembers", "admitted", "reduced"]]]);
+      expect(fieldsOf(draft({ reduced: 3 }))).toEqual([["reductions_sum", ["reductions", "reduced"]]]);
+      expect(fieldsOf(draft({ partyIntroduced: 1, partyAdmitted: 2 }))).toEqual([["party_admitted_over_introduced", ["partyAdmitted", "partyIntroduced"]]]);
+      expect(fieldsOf(draft({ newGrassroots: 1, newGrassrootsWorkers: 10, newGrassrootsMembers: 12 }))).toEqual([
+        ["new_grassroots_members_over_workers", ["newGrassrootsMembers", "newGrassrootsWorkers"]],
+      ]);
+      expect(fieldsOf(draft({ newGrassrootsWorkers: 10 }))).toEqual([["new_grassroots_without_unit", ["newGrassroots", "newGrassrootsWorkers", "newGrassrootsMembers"]]]);
+      // The first answer named is `field`; the texts group numbers the Vietnamese way.
+      expect(checkReport(draft({ totalMembers: 1000 }), context).map((p) => p.field)).toEqual(["totalMembers"]);
+      expect(vi("reports.check.members_dropped", { total: 1000, expected: 1027, start: 1027, admitted: 2, reduced: 2 })).toContain(
+        "phải ít nhất là 1.027 (đầu tuần 1.027 + kết nạp 2 − giảm 2) nhưng chỉ báo 1.000",
+      );
+      expect(answerValue(draft(), "reductions")).toBe(2);
+      expect(answerValue(draft(), "difficulties")).toBeNull();
+    });
+
     it("totals far above the unit's size", () => {
       expect(messages(draft({ totalMembers: 1200 }))).toEqual([`totalMembers ${vi("reports.check.members_over_workers", { members: 1200, workers: 1164 })}`]);
       const far = checkReport(draft({ totalWorkers: 3493 }), context);
-      expect(far).toEqual([{ field: "totalWorkers", key: "reports.check.workers_far_above", params: { workers: 3493, baseline: 1164, factor: 3 }, warning: true }]);
+      expect(far).toEqual([
+        { field: "totalWorkers", fields: ["totalWorkers"], key: "reports.check.workers_far_above", params: { workers: 3493, baseline: 1164, factor: 3 }, warning: true },
+      ]);
       expect(messages(draft({ totalWorkers: 3492 }))).toEqual([]);
     });
 

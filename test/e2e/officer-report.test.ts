@@ -17,7 +17,7 @@ const OFFICER = { id: 7801, first_name: "Cán bộ phường" };
 const OFFICER_OUT = { id: 7802, first_name: "Cán bộ phường khác" };
 const OTHER_CHAIR = { id: 7803, first_name: "Chủ tịch Agribank" };
 
-describe("an officer's own /report <unit code>", () => {
+describe("an officer's own /report <unit code>", { timeout: 120_000 }, () => {
   let h: Harness;
   let officerId = "";
 

@@ -1,5 +1,6 @@
 // The weekly report in chat, end to end: a chair reports the current week (the bot pre-fills the member admitted
-// through the bot, "12x" is refused, a total that went down without leavers is caught with its message and fixed),
+// through the bot, "12x" is refused, a total that went down without leavers is caught naming the answers in conflict
+// and fixed),
 // the report is saved; reporting the week again makes version 2 and only the latest counts. A reminder's button
 // "rep:<unitId>" opens the form for an officer above the union and for nobody outside its subtree.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,7 +15,7 @@ import { grant, loadDemo } from "../support/fixtures.ts";
 const vi = tFor("vi");
 const UNIT = "Công đoàn Công ty Cổ phần Cao su Lai Châu";
 
-describe("weekly report in chat", () => {
+describe("weekly report in chat", { timeout: 120_000 }, () => {
   let h: Harness;
   const prisma = () => h.db.prisma;
   let unitId = "";
@@ -54,20 +55,24 @@ describe("weekly report in chat", () => {
 
     // Strict numbers: "12x" is refused with a message and the question again.
     const refused = await chair.answer("12x", vi("reports.errors.not_number", { text: "12x", max: 10_000_000 }));
+    expect(refused.text).toContain("10.000.000");
     expect(refused.text).toContain(vi("reports.ask.admitted"));
     await chair.answer(vi("reports.keep", { value: 1 }), vi("reports.ask.reduced"));
     await chair.answer("0", vi("reports.ask.totalMembers"));
     // 1027 members at the baseline + 1 admitted − 0 reduced: 1000 is a drop without leavers.
     await answerRest(chair, { members: "1000", workers: vi("reports.keep", { value: 1164 }) });
     const problems = await chair.answer(vi("reports.skip"), vi("reports.problems_title"));
+    // The three answers in conflict, each with its value, and why.
     expect(problems.text).toContain(
-      `${vi("reports.field.totalMembers")}: ${vi("reports.check.members_dropped", { total: 1000, expected: 1028, start: 1027, admitted: 1, reduced: 0 })}`,
+      `• ${vi("reports.field.totalMembers")} (1.000), ${vi("reports.field.admitted")} (1) và ${vi("reports.field.reduced")} (0): ` +
+        vi("reports.check.members_dropped", { total: 1000, expected: 1028, start: 1027, admitted: 1, reduced: 0 }),
     );
+    expect(problems.text).toContain("phải ít nhất là 1.028 (đầu tuần 1.027 + kết nạp 1 − giảm 0)");
     await chair.expect(vi("reports.fix_ask"));
-    await chair.choose(vi("reports.fix", { field: vi("reports.field.totalMembers") }), vi("reports.ask.totalMembers"));
+    await chair.choose(vi("reports.fix", { answer: `${vi("reports.field.totalMembers")} (1.000)` }), vi("reports.ask.totalMembers"));
     const summary = await chair.answer("1028", vi("reports.summary_title", { unit: UNIT, range }));
     expect(summary.text).toContain(vi("reports.net_increase", { value: 1 }));
-    expect(summary.text).toContain(`${vi("reports.field.totalMembers")}: 1028`);
+    expect(summary.text).toContain(`${vi("reports.field.totalMembers")}: 1.028`);
     expect(summary.text).toContain(`${vi("reports.field.propagandaParticipants")}: 40`);
     expect(summary.text).not.toContain(vi("reports.field.newGrassroots")); // a CĐCS founds no CĐCS
     await chair.choose(vi("reports.confirm"), vi("reports.saved", { unit: UNIT, range }));

@@ -1,13 +1,16 @@
 // /report: the weekly report of a union, asked one number at a time. The bot offers what it already knows as a
-// "Keep …" button; any answer is a whole number typed exactly ("12x" is refused). The sanity checks run before the
-// summary, each problem saying which number and why, with a button to fix it; then the summary (with the derived
-// net increase), edit any answer, confirm. Replayed on every update: database calls go through
-// `conversation.external` and return plain JSON.
+// "Keep …" button; any answer is a whole number (digits, or grouped "1.200"); "12x", "-3", "2,5" and numbers above
+// MAX_NUMBER are refused, each with its own reason, and the same question again. The sanity checks (domain:
+// checkReport) run before the summary: each problem names every answer in conflict with its value, and the chair
+// changes whichever of them is wrong; the checks then run again, every other answer kept. The summary (with the
+// derived net increase) offers to change any single answer and comes back. Replayed on every update: database calls
+// go through `conversation.external` and return plain JSON.
 import type { Conversation } from "@grammyjs/conversations";
 import { Keyboard } from "grammy";
 import { z } from "zod";
 import {
   addWeeks,
+  answerValue,
   checkReport,
   dayFromIso,
   DIFFICULTIES_MAX,
@@ -20,11 +23,12 @@ import {
   type NumberField,
   type ReportContext,
   type ReportDraft,
+  type ReportField,
   type ReportProblem,
   type SubmitResult,
 } from "../../../drive/reports.ts";
 import type { LeaveReason } from "../../../generated/prisma/client.ts";
-import { tFor, type Lang, type T } from "../../../i18n/i18n.ts";
+import { numberFormat, tFor, type Lang, type T } from "../../../i18n/i18n.ts";
 import { authorize } from "../../../policy/policy.ts";
 import { cleanText, toSearchText, truncate } from "../../../shared/text.ts";
 import type { BotContext, Deps, InnerContext } from "../context.ts";
@@ -35,7 +39,41 @@ type Conv = Conversation<BotContext, InnerContext>;
 
 /** The largest number accepted anywhere in a report. */
 export const MAX_NUMBER = 10_000_000;
-const WHOLE_NUMBER = z.string().trim().regex(/^\d{1,8}$/).transform(Number).pipe(z.number().int().min(0).max(MAX_NUMBER));
+/** A count: a whole number from 0 to MAX_NUMBER. Its failures name the bound that was crossed. */
+const COUNT = z.number().int().min(0).max(MAX_NUMBER);
+/** Digits grouped by thousands with one separator, as people write them: "1.200", "1 200", "1,200". */
+const GROUPED = /^\d{1,3}(?:([., ])\d{3})(?:\1\d{3})*$/;
+/** A number with a fractional part: "2,5", "2.5". */
+const DECIMAL = /^\d+[.,]\d+$/;
+
+/**
+ * A typed number, read as people write it: an optional sign, digits possibly grouped by thousands, or a decimal.
+ * NaN when it is not a number at all.
+ */
+function readNumber(raw: string): number {
+  const text = raw.trim().replace(/^([+\-−])\s+/, "$1");
+  const sign = /^[\-−]/.test(text) ? -1 : 1;
+  const body = text.replace(/^[+\-−]/, "");
+  if (/^\d+$/.test(body)) return sign * (body.length > 15 ? Infinity : Number(body));
+  if (GROUPED.test(body)) return sign * Number(body.replace(/[., ]/g, ""));
+  if (DECIMAL.test(body)) return sign * Number(body.replace(",", "."));
+  return Number.NaN;
+}
+
+/** The answer to a number question: a count, or the reason it is not one ("-3" is negative, 100000000 too large). */
+export function parseCount(raw: string): Parsed<number> {
+  const text = truncate(cleanText(raw), 20);
+  const value = readNumber(raw);
+  if (Number.isNaN(value)) return { ok: false, error: { key: "reports.errors.not_number", params: { text, max: MAX_NUMBER } } };
+  if (value === -Infinity) return { ok: false, error: { key: "reports.errors.negative" } };
+  if (value === Infinity) return { ok: false, error: { key: "reports.errors.too_large", params: { max: MAX_NUMBER } } };
+  const parsed = COUNT.safeParse(value);
+  if (parsed.success) return { ok: true, value: parsed.data + 0 }; // "-0" is 0
+  const issue = parsed.error.issues[0];
+  if (issue?.code === "too_small") return { ok: false, error: { key: "reports.errors.negative" } };
+  if (issue?.code === "too_big") return { ok: false, error: { key: "reports.errors.too_large", params: { max: MAX_NUMBER } } };
+  return { ok: false, error: { key: "reports.errors.not_whole", params: { text } } };
+}
 
 interface UnitOption {
   id: string;
@@ -63,9 +101,7 @@ function numberParser(t: T, keep: number | undefined) {
   const keepText = keep === undefined ? undefined : toSearchText(t("reports.keep", { value: keep }));
   return (raw: string): Parsed<number> => {
     if (keepText !== undefined && toSearchText(raw) === keepText) return { ok: true, value: keep! };
-    const parsed = WHOLE_NUMBER.safeParse(raw);
-    if (parsed.success) return { ok: true, value: parsed.data };
-    return { ok: false, error: { key: "reports.errors.not_number", params: { text: truncate(cleanText(raw), 20), max: MAX_NUMBER } } };
+    return parseCount(raw);
   };
 }
 
@@ -82,9 +118,18 @@ function difficultiesParser(t: T) {
 const keyboardOf = (text: string) => new Keyboard().text(text).resized().oneTime();
 
 /** What a question is about, for the summary and for the problems. */
-const label = (t: T, field: ReportProblem["field"]) => t(`reports.field.${field}`);
+const label = (t: T, field: ReportField) => t(`reports.field.${field}`);
 
-type Step = NumberField | "reductions" | "difficulties";
+/**
+ * An answer with its value, formatted for the language: "Tổng số đoàn viên (1.028)" inline (problems, buttons),
+ * "Tổng số đoàn viên: 1.028" as a line (summary, edit menu). The free text shows itself only as a line.
+ */
+function answerText(t: T, lang: Lang, draft: ReportDraft, field: ReportField, shape: "inline" | "line"): string {
+  const value = answerValue(draft, field);
+  const shown = value === null ? (draft.difficulties ?? "—") : numberFormat(lang).format(value);
+  if (shape === "line") return t("reports.answer", { field: label(t, field), value: shown });
+  return value === null ? label(t, field) : t("reports.answer_inline", { field: label(t, field), value: shown });
+}
 
 export function createReportConversation(deps: Deps) {
   return async function report(conversation: Conv, ctx: InnerContext, givenUnitId?: string) {
@@ -124,19 +169,21 @@ export function createReportConversation(deps: Deps) {
     const weekStart = pickedWeek === "last" ? lastWeek : thisWeek;
     const weekIso = weekStart.toISOString().slice(0, 10);
 
-    const context = await conversation.external(() => prefill(deps.prisma, unitId, dayFromIso(weekIso)));
-    if (!context) return io.say(t("reports.not_allowed"));
-    await io.say(prefillText(t, context, weekStart));
+    const found = await conversation.external(() => prefill(deps.prisma, unitId, dayFromIso(weekIso)));
+    if (!found) return io.say(t("reports.not_allowed"));
+    let context: ReportContext = found;
+    await io.say(prefillText(t, actor.lang, context, weekStart));
 
     const suggested = suggestedDraft(context);
     const draft: ReportDraft = {
       admitted: 0, reduced: 0, reductions: {}, totalMembers: 0, totalWorkers: 0, newGrassroots: 0, newGrassrootsWorkers: 0,
       newGrassrootsMembers: 0, partyIntroduced: 0, partyAdmitted: 0, propagandaSessions: 0, propagandaParticipants: 0, difficulties: null,
     };
-    const answered = new Set<Step>();
+    const answered = new Set<ReportField>();
+    const lang = actor.lang;
 
-    const askNumber = async (field: NumberField, keep?: number) => {
-      const offer = keep ?? (answered.has(field) ? draft[field] : suggested[field]);
+    const askNumber = async (field: NumberField) => {
+      const offer = answered.has(field) ? draft[field] : suggested[field];
       const question = t(`reports.ask.${field}`);
       draft[field] = await io.text(question, numberParser(t, offer), offer === undefined ? {} : { keyboard: keyboardOf(t("reports.keep", { value: offer })) });
       answered.add(field);
@@ -161,45 +208,75 @@ export function createReportConversation(deps: Deps) {
       });
       answered.add("difficulties");
     };
-    const ask = async (step: Step) => {
-      if (step === "reductions") return askReductions();
-      if (step === "difficulties") return askDifficulties();
-      if (step === "reduced") {
+    /**
+     * Asks one answer (again). The number reduced brings its reasons when they no longer add up; a number of new
+     * unions brings their workers and members when there were none before. Every other answer stays as it is.
+     */
+    const ask = async (field: ReportField) => {
+      if (field === "reductions") return askReductions();
+      if (field === "difficulties") return askDifficulties();
+      if (field === "reduced") {
         await askNumber("reduced");
-        return askReductions();
+        if (draft.reduced === 0) {
+          draft.reductions = {};
+          answered.add("reductions");
+          return;
+        }
+        if (!answered.has("reductions") || answerValue(draft, "reductions") !== draft.reduced) return askReductions();
+        return;
       }
-      if (step === "newGrassroots") {
+      if (field === "newGrassroots") {
+        const before = answered.has("newGrassroots") ? draft.newGrassroots : 0;
         await askNumber("newGrassroots");
         if (draft.newGrassroots === 0) {
           draft.newGrassrootsWorkers = 0;
           draft.newGrassrootsMembers = 0;
           return;
         }
+        if (before > 0) return;
         await askNumber("newGrassrootsWorkers");
         return askNumber("newGrassrootsMembers");
       }
-      return askNumber(step);
+      return askNumber(field);
     };
 
-    const steps: Step[] = [
+    const newUnions = !context.unit.grassroots;
+    const steps: ReportField[] = [
       "admitted", "reduced", "totalMembers", "totalWorkers",
-      ...(context.unit.grassroots ? [] : (["newGrassroots"] as Step[])),
+      ...(newUnions ? (["newGrassroots"] as ReportField[]) : []),
       "partyIntroduced", "partyAdmitted", "propagandaSessions", "propagandaParticipants", "difficulties",
     ];
     for (const step of steps) await ask(step);
+
+    /** Every answer that can be changed from the summary, in the order they were asked. */
+    const editable = (): ReportField[] => [
+      "admitted", "reduced",
+      ...(draft.reduced > 0 ? (["reductions"] as ReportField[]) : []),
+      "totalMembers", "totalWorkers",
+      ...(newUnions ? (["newGrassroots"] as ReportField[]) : []),
+      ...(newUnions && draft.newGrassroots > 0 ? (["newGrassrootsWorkers", "newGrassrootsMembers"] as ReportField[]) : []),
+      "partyIntroduced", "partyAdmitted", "propagandaSessions", "propagandaParticipants", "difficulties",
+    ];
 
     for (;;) {
       const problems = checkReport(draft, context);
       const blocking = problems.filter((p) => !p.warning);
       if (blocking.length > 0) {
-        await io.say(problemsText(t, blocking, "reports.problems_title"));
-        const fields = [...new Set(blocking.map((p) => fixStep(p.field)))];
-        const fix = await io.choice(t("reports.fix_ask"), fields.map((f) => [{ value: f, label: t("reports.fix", { field: label(t, f) }) }]));
-        await ask(fix as Step);
+        // Name every answer in conflict, and offer to change any of them: no answer is forced, none is lost.
+        await io.say(problemsText(t, lang, draft, blocking, "reports.problems_title"));
+        const fields = [...new Set(blocking.flatMap((p) => p.fields))];
+        const fix = await io.choice(t("reports.fix_ask"), [
+          ...fields.map((f) => [{ value: f, label: t("reports.fix", { answer: answerText(t, lang, draft, f, "inline") }) }]),
+          [{ value: "cancel", label: t("reports.cancel") }],
+        ]);
+        if (fix === "cancel") return io.say(t("reports.cancelled"), { reply_markup: { remove_keyboard: true } });
+        await ask(fix);
         continue;
       }
       const warnings = problems.filter((p) => p.warning);
-      const summary = summaryText(t, draft, context, unit.name, weekStart) + (warnings.length > 0 ? `\n\n${problemsText(t, warnings, "reports.warnings_title")}` : "");
+      const summary =
+        summaryText(t, lang, draft, context, unit.name, weekStart) +
+        (warnings.length > 0 ? `\n\n${problemsText(t, lang, draft, warnings, "reports.warnings_title")}` : "");
       const next = await io.choice(summary, [
         [{ value: "confirm", label: t("reports.confirm") }],
         [{ value: "edit", label: t("reports.edit") }],
@@ -207,8 +284,11 @@ export function createReportConversation(deps: Deps) {
       ]);
       if (next === "cancel") return io.say(t("reports.cancelled"), { reply_markup: { remove_keyboard: true } });
       if (next === "edit") {
-        const field = await io.choice(t("reports.edit_ask"), steps.map((s) => [{ value: s, label: label(t, s) }]));
-        await ask(field as Step);
+        const field = await io.choice(t("reports.edit_ask"), [
+          ...editable().map((f) => [{ value: f, label: truncate(answerText(t, lang, draft, f, "line"), 60) }]),
+          [{ value: "back", label: t("reports.back") }],
+        ]);
+        if (field !== "back") await ask(field);
         continue;
       }
       const saved = draft;
@@ -216,7 +296,10 @@ export function createReportConversation(deps: Deps) {
         (): Promise<SubmitResult> => submitReport(deps.prisma, { actorId: actor.personId, unitId, weekStart: dayFromIso(weekIso), draft: saved }),
       );
       if (result.kind === "invalid") {
-        await io.say(problemsText(t, result.problems, "reports.problems_title"));
+        // What the bot knows changed meanwhile (a leaver recorded, another version sent): check against it again.
+        const fresh = await conversation.external(() => prefill(deps.prisma, unitId, dayFromIso(weekIso)));
+        if (!fresh) return io.say(t("reports.not_allowed"), { reply_markup: { remove_keyboard: true } });
+        context = fresh;
         continue;
       }
       if (result.kind !== "saved") return io.say(t("reports.not_allowed"), { reply_markup: { remove_keyboard: true } });
@@ -231,23 +314,25 @@ export function createReportConversation(deps: Deps) {
   };
 }
 
-/** The question to ask again to fix a problem with this number. */
-function fixStep(field: ReportProblem["field"]): Step {
-  if (field === "newGrassrootsWorkers" || field === "newGrassrootsMembers") return "newGrassroots";
-  return field;
+/** The problems, each naming the answers in conflict with their values: "• Tổng số đoàn viên (150) và … : why". */
+function problemsText(t: T, lang: Lang, draft: ReportDraft, problems: ReportProblem[], title: string): string {
+  const list = new Intl.ListFormat(lang === "vi" ? "vi" : "en-GB", { type: "conjunction" });
+  return [
+    t(title),
+    ...problems.map((p) =>
+      t("reports.problem_line", { answers: list.format(p.fields.map((f) => answerText(t, lang, draft, f, "inline"))), why: t(p.key, p.params) }),
+    ),
+  ].join("\n");
 }
 
-function problemsText(t: T, problems: ReportProblem[], title: string): string {
-  return [t(title), ...problems.map((p) => `• ${label(t, p.field)}: ${t(p.key, p.params)}`)].join("\n");
-}
-
-function prefillText(t: T, context: ReportContext, weekStart: Date): string {
+function prefillText(t: T, lang: Lang, context: ReportContext, weekStart: Date): string {
+  const number = numberFormat(lang);
   const lines = [t("reports.prefill_title", { unit: context.unit.name, range: weekRange(weekStart) })];
   lines.push(t("reports.prefill_admitted", { count: context.admittedByBot }));
   lines.push(t("reports.prefill_left", { count: context.leaversTotal }));
   for (const reason of LEAVE_REASONS) {
     const n = context.leavers[reason];
-    if (n) lines.push(`  – ${t(`members.reason.${reason}`)}: ${n}`);
+    if (n) lines.push(`  – ${t(`members.reason.${reason}`)}: ${number.format(n)}`);
   }
   lines.push(t("reports.prefill_current", { count: context.currentMembers }));
   if (context.previous) {
@@ -262,16 +347,17 @@ function prefillText(t: T, context: ReportContext, weekStart: Date): string {
   return lines.join("\n");
 }
 
-function summaryText(t: T, draft: ReportDraft, context: ReportContext, unitName: string, weekStart: Date): string {
-  const line = (field: NumberField) => `${label(t, field)}: ${draft[field]}`;
+function summaryText(t: T, lang: Lang, draft: ReportDraft, context: ReportContext, unitName: string, weekStart: Date): string {
+  const number = numberFormat(lang);
+  const line = (field: ReportField) => answerText(t, lang, draft, field, "line");
   const lines = [t("reports.summary_title", { unit: unitName, range: weekRange(weekStart) }), line("admitted"), line("reduced")];
   for (const reason of LEAVE_REASONS) {
     const n = draft.reductions[reason];
-    if (n) lines.push(`  – ${t(`members.reason.${reason}`)}: ${n}`);
+    if (n) lines.push(`  – ${t(`members.reason.${reason}`)}: ${number.format(n)}`);
   }
   lines.push(t("reports.net_increase", { value: netIncrease(draft) }), line("totalMembers"), line("totalWorkers"));
   if (!context.unit.grassroots) lines.push(line("newGrassroots"), line("newGrassrootsWorkers"), line("newGrassrootsMembers"));
   lines.push(line("partyIntroduced"), line("partyAdmitted"), line("propagandaSessions"), line("propagandaParticipants"));
-  lines.push(`${label(t, "difficulties")}: ${draft.difficulties ?? "—"}`);
+  lines.push(line("difficulties"));
   return lines.join("\n");
 }
