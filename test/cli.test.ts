@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { afterAll, expect, it } from "vitest";
 import { tFor } from "../src/i18n/i18n.ts";
 import { LAI_CHAU_DEMO } from "../src/organisation/demo/lai-chau.ts";
-import { DEMO_TARGETS } from "../src/drive/demo.ts";
+import { demoTargets } from "../src/drive/demo.ts";
 
 const run = promisify(execFile);
 const dirs: string[] = [];
@@ -28,7 +28,7 @@ it("migrates a new embedded database, loads the demo data, lists units with code
 
   expect(await cli("load-demo")).toEqual({
     code: 0,
-    out: `${t("cli.demo_loaded", { ns: "cli", count: LAI_CHAU_DEMO.length })}\n${t("targets.cli.demoLoaded", { campaigns: 1, targets: DEMO_TARGETS.length })}\n`,
+    out: `${t("cli.demo_loaded", { ns: "cli", count: LAI_CHAU_DEMO.length })}\n${t("targets.cli.demoLoaded", { campaigns: 1, targets: demoTargets().length })}\n`,
   });
 
   const units = await cli("units");

@@ -6,6 +6,9 @@
 // - 004: the targets of the former Phong Thổ district plan (≥50 new members, 1 new non-state CĐCS, ≥94 members
 //   introduced to the Party), applied here to the commune union of Phong Thổ (LC-PT) for 2026, as an example of a
 //   lower unit's yearly targets.
+// - this year's net-increase targets (the current year on the clock, in Vietnam time, so that the first /summary a
+//   newcomer opens has bars whatever the date): each grassroots union 30 % of its workers not yet members (at
+//   least 1), each upper-level union the sum of its subtree's. Illustrative numbers, not a plan's.
 // Loading twice changes nothing (the campaign is matched by code, targets by unit, period and metric).
 import type { TargetMetric } from "../generated/prisma/client.ts";
 import type { PrismaClient } from "../db/database.ts";
@@ -13,6 +16,8 @@ import { findUnitByCode } from "../organisation/units.ts";
 import { createCampaign, findCampaignByCode, type CampaignInput } from "./campaigns.ts";
 import { setTarget, type Period } from "./targets.ts";
 import { awardsSchema, type AwardsInput } from "../summary/awards.ts";
+import { LAI_CHAU_DEMO } from "../organisation/demo/lai-chau.ts";
+import { vietnamDate } from "../shared/time.ts";
 
 export const DEMO_CAMPAIGN: { issuingUnitCode: string; input: CampaignInput; awards: AwardsInput } = {
   issuingUnitCode: "LC",
@@ -51,7 +56,9 @@ export const DEMO_CAMPAIGN: { issuingUnitCode: string; input: CampaignInput; awa
   },
 };
 
-export const DEMO_TARGETS: { unitCode: string; period: { year: number } | { campaignCode: string }; metric: TargetMetric; value: number }[] = [
+export type DemoTarget = { unitCode: string; period: { year: number } | { campaignCode: string }; metric: TargetMetric; value: number };
+
+export const DEMO_TARGETS: DemoTarget[] = [
   { unitCode: "LC", period: { year: 2025 }, metric: "NET_INCREASE", value: 1810 },
   { unitCode: "LC-PT", period: { year: 2026 }, metric: "NEW_MEMBERS", value: 50 },
   { unitCode: "LC-PT", period: { year: 2026 }, metric: "NEW_GRASSROOTS", value: 1 },
@@ -62,8 +69,29 @@ export const DEMO_TARGETS: { unitCode: string; period: { year: number } | { camp
   ] as const).map(([unitCode, value]) => ({ unitCode, period: { campaignCode: "LC-TCD-2026" }, metric: "NET_INCREASE" as const, value })),
 ];
 
+/** This year's net-increase targets (the year of `now` in Vietnam) for every unit of the demo tree. */
+export function currentYearTargets(now: Date = new Date()): DemoTarget[] {
+  const year = vietnamDate(now).getUTCFullYear();
+  const byCode = new Map(LAI_CHAU_DEMO.map((u) => [u.code, u]));
+  const sums = new Map<string, number>();
+  for (const unit of LAI_CHAU_DEMO) {
+    if (unit.workerCount === undefined) continue;
+    const own = Math.max(1, Math.ceil(((unit.workerCount ?? 0) - (unit.memberCount ?? 0)) * 0.3));
+    // The union itself and every union above it.
+    for (let at: string | undefined = unit.code; at; at = byCode.get(at)?.parentCode) sums.set(at, (sums.get(at) ?? 0) + own);
+  }
+  return LAI_CHAU_DEMO.filter((u) => sums.has(u.code)).map((u) => ({ unitCode: u.code, period: { year }, metric: "NET_INCREASE" as const, value: sums.get(u.code)! }));
+}
+
+/** Every demo target: the plans' (DEMO_TARGETS) and this year's; a plan's target wins when both name the same one. */
+export function demoTargets(now: Date = new Date()): DemoTarget[] {
+  const key = (t: DemoTarget) => `${t.unitCode}|${"year" in t.period ? t.period.year : t.period.campaignCode}|${t.metric}`;
+  const seen = new Set(DEMO_TARGETS.map(key));
+  return [...DEMO_TARGETS, ...currentYearTargets(now).filter((t) => !seen.has(key(t)))];
+}
+
 /** Loads the demo campaign and targets (the demo units must be loaded first). Returns what was loaded. */
-export async function loadDriveDemo(prisma: PrismaClient): Promise<{ campaigns: number; targets: number }> {
+export async function loadDriveDemo(prisma: PrismaClient, now: Date = new Date()): Promise<{ campaigns: number; targets: number }> {
   const issuer = await findUnitByCode(prisma, DEMO_CAMPAIGN.issuingUnitCode);
   if (!issuer) throw new Error(`demo unit ${DEMO_CAMPAIGN.issuingUnitCode} missing: load the demo units first`);
   if (!(await findCampaignByCode(prisma, DEMO_CAMPAIGN.input.code))) {
@@ -71,7 +99,8 @@ export async function loadDriveDemo(prisma: PrismaClient): Promise<{ campaigns: 
     if (!result.ok) throw new Error(`demo campaign not created: ${result.reason}`);
   }
   await prisma.campaign.update({ where: { code: DEMO_CAMPAIGN.input.code }, data: { awards: awardsSchema.parse(DEMO_CAMPAIGN.awards) } });
-  for (const target of DEMO_TARGETS) {
+  const targets = demoTargets(now);
+  for (const target of targets) {
     const unit = await findUnitByCode(prisma, target.unitCode);
     if (!unit) throw new Error(`demo unit ${target.unitCode} missing`);
     let period: Period;
@@ -84,5 +113,5 @@ export async function loadDriveDemo(prisma: PrismaClient): Promise<{ campaigns: 
     const result = await setTarget(prisma, { actorId: null, unitId: unit.id, period, metric: target.metric, value: target.value });
     if (!result.ok) throw new Error(`demo target not set: ${result.reason}`);
   }
-  return { campaigns: 1, targets: DEMO_TARGETS.length };
+  return { campaigns: 1, targets: targets.length };
 }

@@ -71,6 +71,11 @@ export interface PosterInput {
   link: string;
   /** The QR code PNG of `link` (from qrPng). */
   qr: Buffer;
+  /**
+   * Set when the bot also runs on Zalo (ZALO_BOT_TOKEN): the poster then names both channels and tells Zalo users
+   * what to send (the union's code after /start), with the Zalo bot's name when known.
+   */
+  zalo?: { botName: string | null; unitCode: string } | null;
 }
 
 /** A4 portrait, in points. */
@@ -119,17 +124,37 @@ export async function posterPdf(input: PosterInput): Promise<Buffer> {
   const nameSize = fitLines(doc, input.unitName, "Bold", width, 24, 13, 2);
   y = centred(input.unitName, y, "Bold", nameSize, RED);
   if (input.parentName) y = centred(t("posters.pdf.parent", { parent: input.parentName }), y + 4, "Regular", 12, GREY);
+  // The channels the bot is on.
+  y = centred(t(input.zalo ? "posters.pdf.channels_zalo" : "posters.pdf.channels"), y + 6, "Bold", 13, BLUE);
 
   // The QR code and the link under it.
-  y += 12;
+  y += 10;
   y = centred(t("posters.pdf.scan"), y, "Bold", 15, INK);
-  const qrSize = 250;
+  const qrSize = input.zalo ? 190 : 250;
   const qrTop = y + 8;
   doc.image(input.qr, (A4.width - qrSize) / 2, qrTop, { width: qrSize, height: qrSize });
   y = qrTop + qrSize + 8;
   y = centred(t("posters.pdf.no_scan"), y, "Regular", 10, GREY);
   const linkSize = fitSize(doc, input.link, "Bold", width, 14, 8);
   y = centred(input.link, y + 2, "Bold", linkSize, BLUE);
+
+  // On Zalo: no QR code of its own (Zalo bots have no start links): what to send, the command on a line of its own
+  // so that the union's code is never broken across lines.
+  if (input.zalo) {
+    const text = input.zalo.botName ? t("posters.pdf.zalo", { name: input.zalo.botName }) : t("posters.pdf.zalo_unnamed");
+    const command = t("posters.pdf.zalo_command", { code: input.zalo.unitCode });
+    const inner = width - 40;
+    const commandSize = fitSize(doc, command, "Bold", inner, 15, 8);
+    doc.font("Bold").fontSize(12);
+    const textHeight = doc.heightOfString(text, { width: inner });
+    doc.font("Bold").fontSize(commandSize);
+    const boxHeight = textHeight + doc.currentLineHeight(true) + 16;
+    const boxTop = y + 8;
+    doc.roundedRect(MARGIN + 10, boxTop, width - 20, boxHeight, 6).fill("#E8F0FB");
+    doc.font("Bold").fontSize(12).fillColor(INK).text(text, MARGIN + 20, boxTop + 7, { width: inner, align: "center" });
+    doc.font("Bold").fontSize(commandSize).fillColor(BLUE).text(command, MARGIN + 20, doc.y + 2, { width: inner, align: "center", lineBreak: false });
+    y = boxTop + boxHeight;
+  }
 
   // Three steps, side by side.
   y += 14;

@@ -1,9 +1,12 @@
-// The summary's picture: a horizontal bar chart of % of target per unit, with the 100 % line, rendered in the process
+// The summary's picture: a horizontal bar chart of % of target per unit, each bar with its counts and percentage
+// ("1.234 / 1.810 · 68 %"), with the 100 % line; titles wrap rather than being cut, and long unit names are cut in
+// the middle so that two similar ones stay distinct (./labels.ts). Rendered in the process
 // (Skia through @napi-rs/canvas, prebuilt binaries, no browser) with Be Vietnam Pro so Vietnamese names keep their
 // diacritics. Horizontal bars leave room for long unit names and read well on a phone.
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { createCanvas, GlobalFonts, type SKRSContext2D } from "@napi-rs/canvas";
+import { fitLabels } from "./labels.ts";
 
 const FONT = "Be Vietnam Pro";
 let fontsLoaded = false;
@@ -18,61 +21,147 @@ function loadFonts(): void {
 }
 
 export interface ChartBar {
+  /** The unit's name (a short name: the chart cuts a long one in the middle, keeping what tells it from the others). */
   label: string;
   /** % of target; null: no target (drawn as a note, no bar). */
   percent: number | null;
   behind: boolean;
+  /** Written at the end of the bar, e.g. "1.234 / 1.810 · 68 %" (or, without a target, in place of the bar). */
+  value: string;
 }
 
 export interface ChartInput {
   title: string;
   subtitle: string;
   bars: ChartBar[];
-  /** Shown in place of a bar for a unit without a target. */
-  noTarget: string;
   /** Shown under the last bar when bars were left out, e.g. "and 12 more units". */
   more?: string;
+  /** How the grid's percentages are written (the person's language: "20 %"). */
+  percentLabel?: (percent: number) => string;
 }
 
 export const CHART_WIDTH = 1000;
 export const MAX_BARS = 30;
 const ROW = 34;
+/** The least space above the bars (a one-line title and subtitle). */
 const TOP = 96;
-const LEFT = 330;
-const RIGHT = 70;
+const LEFT = 360;
+const RIGHT = 40;
 const BOTTOM = 50;
+const MARGIN = 20;
+/** The width a title or subtitle line may take. */
+export const TEXT_WIDTH = CHART_WIDTH - 2 * MARGIN;
+const LABEL_WIDTH = LEFT - 20;
 
 export const COLOURS = { met: "#2e7d32", onPace: "#1565c0", behind: "#c62828", line: "#111111", grid: "#e0e0e0" } as const;
 
-function fit(ctx: SKRSContext2D, text: string, width: number): string {
-  if (ctx.measureText(text).width <= width) return text;
-  let s = text;
-  while (s.length > 1 && ctx.measureText(`${s}…`).width > width) s = s.slice(0, -1);
-  return `${s.trimEnd()}…`;
+type Measure = (text: string, font: string) => number;
+
+let measurer: SKRSContext2D | null = null;
+/** Text widths as the chart draws them (the real font, through the canvas's measureText). */
+export const measureText: Measure = (text, font) => {
+  loadFonts();
+  measurer ??= createCanvas(10, 10).getContext("2d");
+  measurer.font = font;
+  return measurer.measureText(text).width;
+};
+
+export interface TextBlock {
+  font: string;
+  size: number;
+  lines: string[];
+  lineHeight: number;
+}
+
+/** Words into lines no wider than `width` (a single word wider than that gets a line of its own). */
+export function wrapWords(text: string, width: number, measure: (text: string) => number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const next = line ? `${line} ${word}` : word;
+    if (line && measure(next) > width) {
+      lines.push(line);
+      line = word;
+    } else line = next;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/**
+ * A title that fits the width, never cut: on one line at the largest size from `max` down to `min`, else wrapped
+ * over several lines at `wrap` (smaller only if a single word is wider than the width).
+ */
+export function fitBlock(text: string, width: number, style: { bold: boolean; max: number; min: number; wrap: number }, measure: Measure = measureText): TextBlock {
+  const font = (size: number) => `${style.bold ? "bold " : ""}${size}px '${FONT}'`;
+  for (let size = style.max; size >= style.min; size--) {
+    if (measure(text, font(size)) <= width) return { font: font(size), size, lines: [text], lineHeight: Math.round(size * 1.3) };
+  }
+  let size = style.wrap;
+  let lines = wrapWords(text, width, (s) => measure(s, font(size)));
+  while (size > 8 && lines.some((l) => measure(l, font(size)) > width)) {
+    size--;
+    lines = wrapWords(text, width, (s) => measure(s, font(size)));
+  }
+  return { font: font(size), size, lines, lineHeight: Math.round(size * 1.3) };
+}
+
+export interface ChartLayout {
+  title: TextBlock;
+  subtitle: TextBlock;
+  /** Where the first bar's row starts. */
+  top: number;
+  height: number;
+  /** The bars' labels as drawn. */
+  labels: string[];
+  bars: ChartBar[];
+}
+
+const LABEL_FONT = `15px '${FONT}'`;
+
+/** Where everything goes: the heading's lines, the labels (fitted and kept distinct), the picture's height. */
+export function layoutChart(input: ChartInput): ChartLayout {
+  const bars = input.bars.slice(0, MAX_BARS);
+  const title = fitBlock(input.title, TEXT_WIDTH, { bold: true, max: 24, min: 20, wrap: 22 });
+  const subtitle = fitBlock(input.subtitle, TEXT_WIDTH, { bold: false, max: 16, min: 14, wrap: 15 });
+  const heading = 14 + title.lines.length * title.lineHeight + 6 + subtitle.lines.length * subtitle.lineHeight;
+  const top = Math.max(TOP, heading + 30);
+  const height = top + Math.max(1, bars.length) * ROW + BOTTOM + (input.more ? 24 : 0);
+  const labels = fitLabels(
+    bars.map((b) => b.label),
+    (text) => measureText(text, LABEL_FONT) <= LABEL_WIDTH,
+  );
+  return { title, subtitle, top, height, labels, bars };
 }
 
 /** The x of a percentage on the scale. */
-export function scaleMax(bars: ChartBar[]): number {
+export function scaleMax(bars: Pick<ChartBar, "percent">[]): number {
   const top = Math.max(100, ...bars.map((b) => b.percent ?? 0));
   return Math.min(300, Math.ceil((top * 1.1) / 20) * 20);
 }
 
 export function renderChart(input: ChartInput): Buffer {
   loadFonts();
-  const bars = input.bars.slice(0, MAX_BARS);
-  const height = TOP + Math.max(1, bars.length) * ROW + BOTTOM + (input.more ? 24 : 0);
+  const layout = layoutChart(input);
+  const { bars, height } = layout;
+  const TOP = layout.top;
   const canvas = createCanvas(CHART_WIDTH, height);
   const ctx = canvas.getContext("2d");
   ctx.fillStyle = "#ffffff";
   ctx.fillRect(0, 0, CHART_WIDTH, height);
 
-  ctx.fillStyle = "#111111";
-  ctx.font = `bold 24px '${FONT}'`;
   ctx.textBaseline = "alphabetic";
-  ctx.fillText(fit(ctx, input.title, CHART_WIDTH - 40), 20, 36);
-  ctx.font = `16px '${FONT}'`;
-  ctx.fillStyle = "#444444";
-  ctx.fillText(fit(ctx, input.subtitle, CHART_WIDTH - 40), 20, 62);
+  ctx.textAlign = "left";
+  let y = 14;
+  for (const [block, colour] of [[layout.title, "#111111"], [layout.subtitle, "#444444"]] as const) {
+    ctx.font = block.font;
+    ctx.fillStyle = colour;
+    for (const line of block.lines) {
+      y += block.lineHeight;
+      ctx.fillText(line, MARGIN, y - Math.round(block.lineHeight * 0.2));
+    }
+    y += 6;
+  }
 
   const max = scaleMax(bars);
   const plotWidth = CHART_WIDTH - LEFT - RIGHT;
@@ -91,34 +180,24 @@ export function renderChart(input: ChartInput): Buffer {
     ctx.lineTo(Math.round(x(p)) + 0.5, plotBottom);
     ctx.stroke();
     ctx.fillStyle = "#666666";
-    ctx.fillText(`${p} %`, x(p), plotBottom + 20);
+    ctx.fillText(input.percentLabel ? input.percentLabel(p) : `${p} %`, x(p), plotBottom + 20);
   }
 
+  // The bars and their labels, then the 100 % line over the bars, then the numbers over everything.
   ctx.textBaseline = "middle";
-  bars.forEach((bar, i) => {
+  const ends = bars.map((bar, i) => {
     const y = TOP + i * ROW;
     ctx.textAlign = "right";
     ctx.fillStyle = "#111111";
-    ctx.font = `15px '${FONT}'`;
-    ctx.fillText(fit(ctx, bar.label, LEFT - 20), LEFT - 10, y + ROW / 2);
-    ctx.textAlign = "left";
-    if (bar.percent === null) {
-      ctx.fillStyle = "#888888";
-      ctx.font = `italic 14px '${FONT}'`;
-      ctx.fillText(input.noTarget, LEFT + 8, y + ROW / 2);
-      return;
-    }
-    const colour = bar.percent >= 100 ? COLOURS.met : bar.behind ? COLOURS.behind : COLOURS.onPace;
-    ctx.fillStyle = colour;
+    ctx.font = LABEL_FONT;
+    ctx.fillText(layout.labels[i] ?? "", LEFT - 10, y + ROW / 2);
+    if (bar.percent === null) return null;
+    ctx.fillStyle = bar.percent >= 100 ? COLOURS.met : bar.behind ? COLOURS.behind : COLOURS.onPace;
     const end = x(Math.max(0, bar.percent));
     ctx.fillRect(LEFT, y + 6, Math.max(2, end - LEFT), ROW - 12);
-    ctx.fillStyle = "#111111";
-    ctx.font = `bold 14px '${FONT}'`;
-    const text = `${bar.percent.toLocaleString("vi-VN", { maximumFractionDigits: 1 })} %`;
-    ctx.fillText(text, Math.min(end + 6, CHART_WIDTH - RIGHT + 4), y + ROW / 2);
+    return end;
   });
 
-  // The 100 % line, over the bars.
   ctx.strokeStyle = COLOURS.line;
   ctx.lineWidth = 3;
   ctx.setLineDash([8, 5]);
@@ -127,6 +206,34 @@ export function renderChart(input: ChartInput): Buffer {
   ctx.lineTo(x(100), plotBottom + 4);
   ctx.stroke();
   ctx.setLineDash([]);
+
+  bars.forEach((bar, i) => {
+    const y = TOP + i * ROW + ROW / 2;
+    const end = ends[i];
+    ctx.textAlign = "left";
+    if (end === null || end === undefined) {
+      ctx.fillStyle = "#888888";
+      ctx.font = `italic 14px '${FONT}'`;
+      ctx.fillText(bar.value, LEFT + 8, y);
+      return;
+    }
+    ctx.font = `bold 14px '${FONT}'`;
+    const width = ctx.measureText(bar.value).width;
+    if (end + 6 + width <= CHART_WIDTH - 8) {
+      // After the bar, on a white ground so that the 100 % line does not cross the digits.
+      ctx.fillStyle = "#ffffff";
+      ctx.fillRect(end + 3, y - 9, width + 6, 18);
+      ctx.fillStyle = "#111111";
+      ctx.fillText(bar.value, end + 6, y);
+    } else {
+      // No room after a long bar: inside it, in white on the bar's colour, ending where the bar ends.
+      ctx.fillStyle = bar.percent !== null && bar.percent >= 100 ? COLOURS.met : bar.behind ? COLOURS.behind : COLOURS.onPace;
+      ctx.fillRect(end - width - 9, y - 9, width + 6, 18);
+      ctx.textAlign = "right";
+      ctx.fillStyle = "#ffffff";
+      ctx.fillText(bar.value, end - 6, y);
+    }
+  });
 
   if (input.more) {
     ctx.textAlign = "left";
@@ -144,4 +251,4 @@ export function chartX(bars: ChartBar[], percent: number): number {
   return LEFT + (Math.min(percent, max) / max) * (CHART_WIDTH - LEFT - RIGHT);
 }
 
-export const CHART_LAYOUT = { ROW, TOP, LEFT } as const;
+export const CHART_LAYOUT = { ROW, TOP, LEFT, LABEL_WIDTH } as const;

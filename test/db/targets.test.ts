@@ -3,12 +3,13 @@
 // (all or nothing, idempotent, audited).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCampaign, findCampaignByCode } from "../../src/drive/campaigns.ts";
-import { loadDriveDemo } from "../../src/drive/demo.ts";
+import { currentYearTargets, loadDriveDemo } from "../../src/drive/demo.ts";
+import { LAI_CHAU_DEMO } from "../../src/organisation/demo/lai-chau.ts";
 import { formatTargetImportErrors, importTargets, setTarget, targetsFor } from "../../src/drive/targets.ts";
 import { tFor } from "../../src/i18n/i18n.ts";
 import { findUnitByCode } from "../../src/organisation/units.ts";
 import { writeXlsx } from "../../src/shared/spreadsheet.ts";
-import { formatCalendarDate } from "../../src/shared/time.ts";
+import { formatCalendarDate, vietnamDate } from "../../src/shared/time.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { grant, loadDemo } from "../support/fixtures.ts";
 
@@ -21,10 +22,13 @@ const ids: Record<string, string> = {};
 const HEADER = "Mã đơn vị;Chỉ tiêu;Năm;Mã chiến dịch;Giá trị";
 const file = (...lines: string[]) => ({ bytes: Buffer.from([HEADER, ...lines].join("\n"), "utf8"), name: "chi-tieu.csv" });
 
+/** The demo is loaded "in 2024", so that its targets for the current year leave the 2026 ones of these tests alone. */
+const DEMO_NOW = new Date(Date.UTC(2024, 5, 1));
+
 beforeAll(async () => {
   db = await createTestDatabase();
   await loadDemo(db.prisma);
-  await loadDriveDemo(db.prisma);
+  await loadDriveDemo(db.prisma, DEMO_NOW);
   officerLC = (await grant(db.prisma, { id: 7401, first_name: "Officer LC" }, "OFFICER", "LC")).id;
   officerDK = (await grant(db.prisma, { id: 7402, first_name: "Officer DK" }, "OFFICER", "LC-DK")).id;
   chairId = (await grant(db.prisma, { id: 7403, first_name: "Chair" }, "CHAIR", "LC-DK-CSLC")).id;
@@ -34,7 +38,7 @@ afterAll(async () => db?.destroy());
 
 describe("demo", () => {
   it("loads the Tháng cao điểm 2026 campaign with its two waves and the plans' targets; loading again changes nothing", async () => {
-    await loadDriveDemo(db.prisma);
+    await loadDriveDemo(db.prisma, DEMO_NOW);
     const campaign = await findCampaignByCode(db.prisma, "LC-TCD-2026");
     expect(campaign?.issuingUnitId).toBe(ids.LC);
     expect(campaign?.waves.map((w) => [formatCalendarDate(w.startsOn), formatCalendarDate(w.endsOn)])).toEqual([
@@ -48,6 +52,25 @@ describe("demo", () => {
       { metric: "NEW_GRASSROOTS", value: 1 },
       { metric: "PARTY_INTRODUCTIONS", value: 94 },
     ]);
+  });
+
+  it("sets net-increase targets for the current year (in Vietnam), so that the first /summary has bars", async () => {
+    const now = DEMO_NOW;
+    const year = vietnamDate(now).getUTCFullYear();
+    expect(year).toBe(2024);
+    const expected = currentYearTargets(now);
+    // Every unit of the demo tree, the province's the sum of its unions'.
+    expect(expected).toHaveLength(LAI_CHAU_DEMO.length);
+    const lc = expected.find((t) => t.unitCode === "LC")!;
+    expect(lc.period).toEqual({ year });
+    const children = expected.filter((t) => LAI_CHAU_DEMO.find((u) => u.code === t.unitCode)?.parentCode === "LC");
+    expect(children.reduce((s, t) => s + t.value, 0)).toBe(lc.value);
+    for (const code of ["LC", "LC-DK", "LC-DK-CSLC", "LC-TP"]) {
+      const set = await targetsFor(db.prisma, ids[code]!, { year });
+      expect(set.find((t) => t.metric === "NET_INCREASE")?.value, code).toBe(expected.find((t) => t.unitCode === code)!.value);
+    }
+    // New Year's Eve, 17:00 UTC: already the next year in Vietnam.
+    expect(currentYearTargets(new Date(Date.UTC(2030, 11, 31, 17, 0)))[0]?.period).toEqual({ year: 2031 });
   });
 });
 

@@ -14,6 +14,7 @@ import { submitApplication } from "../../src/membership/applications.ts";
 import { LAI_CHAU_DEMO } from "../../src/organisation/demo/lai-chau.ts";
 import { findUnitByCode } from "../../src/organisation/units.ts";
 import { findOrCreatePerson } from "../../src/people/people.ts";
+import { vietnamDate } from "../../src/shared/time.ts";
 import { awardsSchema, evaluateAward } from "../../src/summary/awards.ts";
 import type { TestUser } from "../fake-telegram/server.ts";
 import { startHarness, type Harness } from "../support/app.ts";
@@ -160,10 +161,37 @@ afterAll(() => h?.close());
 
 const uploadsTo = (user: TestUser, since: number) => h.fake.uploads.slice(since).filter((u) => u.chatId === String(user.id));
 
-/** The table's line of a unit (inside <pre>), split into its cells. */
+/** The short names the table shows (written out by hand: "Công đoàn phường Đoàn Kết" → "Phường Đoàn Kết"). */
+const SHORT: Record<string, string> = {
+  "LC-TP": "Phường Tân Phong",
+  "LC-DK": "Phường Đoàn Kết",
+  "LC-PT": "Xã Phong Thổ",
+  "LC-BL": "Xã Bình Lư",
+  "LC-TU": "Xã Than Uyên",
+  "LC-SH": "Xã Sìn Hồ",
+  "LC-GD": "Ngành Giáo dục tỉnh Lai Châu",
+  "LC-YT": "Ngành Y tế tỉnh Lai Châu",
+  "LC-BD": "Bưu điện tỉnh Lai Châu",
+  "LC-DK-CSLC": "CTCP Cao su Lai Châu",
+  "LC-DK-AGR": "Agribank CN tỉnh Lai Châu",
+};
+
+/** The table's units (inside <pre>): a line with the rank and the unit's name, then a line with its numbers. */
+function tableRows(text: string): { rank: string; name: string; cells: string[]; lines: [string, string] }[] {
+  const lines = text.split("\n").map((l) => l.replace(/<\/?pre>/g, ""));
+  const rows: { rank: string; name: string; cells: string[]; lines: [string, string] }[] = [];
+  lines.forEach((line, i) => {
+    const m = /^(\d+|-)\s+(\S.*)$/.exec(line);
+    const next = lines[i + 1];
+    if (m && next?.startsWith("   ")) rows.push({ rank: m[1]!, name: m[2]!, cells: next.trim().split(/\s+/), lines: [line, next] });
+  });
+  return rows;
+}
+
+/** A unit's row: its rank and numbers (target, net increase, % with its mark). */
 function tableLine(text: string, code: string): string[] | undefined {
-  const line = text.split("\n").find((l) => l.split(/\s+/)[1] === code);
-  return line?.trim().split(/\s+/);
+  const row = tableRows(text).find((r) => r.name === (SHORT[code] ?? code));
+  return row && [row.rank, ...row.cells];
 }
 
 describe("/summary", () => {
@@ -184,8 +212,8 @@ describe("/summary", () => {
       const award = evaluateAward(config, row.code, { target: row.target, net: row.net });
       const behind = row.target !== null && row.net < row.target;
       const mark = `${behind ? "!" : ""}${award?.qualifies ? "★" : ""}`;
-      const cells = [String(i + 1), row.code, String(row.target ?? "–"), String(row.net), row.percent === null ? "–" : String(Math.round(row.percent))];
-      expect(tableLine(text, row.code), row.code).toEqual(mark ? [...cells.slice(0, 4), cells[4]! + mark] : cells);
+      const cells = [String(i + 1), String(row.target ?? "–"), String(row.net), row.percent === null ? "–" : String(Math.round(row.percent))];
+      expect(tableLine(text, row.code), row.code).toEqual(mark ? [...cells, mark] : cells);
     });
     expect(expected.map((r) => r.code)).toEqual(["LC-DK", "LC-BL", "LC-TP", "LC-BD", "LC-PT", "LC-YT", "LC-GD", "LC-SH", "LC-TU"]);
 
@@ -197,18 +225,19 @@ describe("/summary", () => {
     expect(text).toContain(vi("summary.chat.bot", { joined: "3", poster: "1", link: "1" }));
     // Last week of the campaign (Monday 27/07/2026): 4 of the province's grassroots unions reported.
     expect(text).toContain(vi("summary.chat.reported", { week: "27/07/2026", done: 4, total: GRASSROOTS.size }));
-    expect(text).toContain(vi("summary.chat.behind", { units: "LC-PT, LC-YT, LC-GD, LC-SH, LC-TU" }));
-    expect(text).toContain(vi("summary.chat.awardLine", { code: "LC-DK", text: vi("summary.award.earned", { group: "Nhóm 1", collective: 3, individual: 6 }) }));
-    expect(text).toContain(vi("summary.chat.awardLine", { code: "LC-BL", text: vi("summary.award.earned", { group: "Nhóm 2", collective: 2, individual: 4 }) }));
-    expect(text).toContain(vi("summary.chat.awardLine", { code: "LC-TP", text: vi("summary.award.earned", { group: "Nhóm 1", collective: 2, individual: 5 }) }));
-    expect(text).toContain(vi("summary.chat.awardLine", { code: "LC-BD", text: vi("summary.award.earned", { group: "Nhóm 3", collective: 2, individual: 2 }) }));
-    expect(text).not.toContain(vi("summary.chat.awardLine", { code: "LC-PT", text: "" }).trim());
+    expect(text).toContain(vi("summary.chat.behind", { units: "Xã Phong Thổ, Ngành Y tế tỉnh Lai Châu, Ngành Giáo dục tỉnh Lai Châu, Xã Sìn Hồ, Xã Than Uyên" }));
+    expect(text).toContain(vi("summary.chat.awardLine", { unit: "Phường Đoàn Kết", text: vi("summary.award.earned", { group: "Nhóm 1", collective: 3, individual: 6 }) }));
+    expect(text).toContain(vi("summary.chat.awardLine", { unit: "Xã Bình Lư", text: vi("summary.award.earned", { group: "Nhóm 2", collective: 2, individual: 4 }) }));
+    expect(text).toContain(vi("summary.chat.awardLine", { unit: "Phường Tân Phong", text: vi("summary.award.earned", { group: "Nhóm 1", collective: 2, individual: 5 }) }));
+    expect(text).toContain(vi("summary.chat.awardLine", { unit: "Bưu điện tỉnh Lai Châu", text: vi("summary.award.earned", { group: "Nhóm 3", collective: 2, individual: 2 }) }));
+    expect(text).not.toContain(vi("summary.chat.awardLine", { unit: "Xã Phong Thổ", text: "" }).trim());
+    // Units by name, not by code (the codes come with a button).
+    expect(text).not.toMatch(/^\d+\s+LC-/m);
 
     // Every line of the table fits a phone screen.
-    for (const row of expected) {
-      const line = text.split("\n").find((l) => l.split(/\s+/)[1] === row.code)!;
-      expect([...line].length).toBeLessThanOrEqual(34);
-    }
+    const rows = tableRows(text);
+    expect(rows).toHaveLength(expected.length);
+    for (const row of rows) for (const line of row.lines) expect([...line].length).toBeLessThanOrEqual(32);
 
     await h.fake.waitForCall((c) => c.method === "sendPhoto" && String(c.payload.chat_id) === String(users.admin.id), 10_000);
     const [chart] = uploadsTo(users.admin, since).filter((u) => u.method === "sendPhoto");
@@ -222,11 +251,11 @@ describe("/summary", () => {
     const admin = new Chat(h.fake, users.admin);
     admin.send("/summary LC LC-TCD-2026");
     await admin.expect(vi("summary.chat.title", { unit: "Liên đoàn Lao động tỉnh Lai Châu", code: "LC" }));
-    admin.press(vi("summary.chat.drill", { code: "LC-DK" }));
+    admin.press(vi("summary.chat.drill", { unit: "Phường Đoàn Kết" }));
     const msg = await admin.expect(vi("summary.chat.title", { unit: "Công đoàn phường Đoàn Kết", code: "LC-DK" }));
     const text = msg.text ?? "";
-    expect(tableLine(text, "LC-DK-CSLC")).toEqual(["-", "LC-DK-CSLC", "–", "67", "–"]);
-    expect(tableLine(text, "LC-DK-AGR")).toEqual(["-", "LC-DK-AGR", "–", "5", "–"]);
+    expect(tableLine(text, "LC-DK-CSLC")).toEqual(["-", "–", "67", "–"]);
+    expect(tableLine(text, "LC-DK-AGR")).toEqual(["-", "–", "5", "–"]);
     expect(text).toContain(vi("summary.chat.total", { target: "60", admitted: "80", reduced: "8", net: "72", percent: "120 %" }));
     // And back up.
     admin.press(vi("summary.chat.up"));
@@ -237,7 +266,7 @@ describe("/summary", () => {
     const chair = new Chat(h.fake, users.chair);
     chair.send("/summary LC-TCD-2026");
     const msg = await chair.expect(vi("summary.chat.title", { unit: "Công đoàn Công ty Cổ phần Cao su Lai Châu", code: "LC-DK-CSLC" }));
-    expect(tableLine(msg.text ?? "", "LC-DK-CSLC")).toEqual(["-", "LC-DK-CSLC", "–", "67", "–"]);
+    expect(tableLine(msg.text ?? "", "LC-DK-CSLC")).toEqual(["-", "–", "67", "–"]);
     expect(msg.reply_markup?.inline_keyboard.flat().map((b) => b.text) ?? []).not.toContain(vi("summary.chat.up"));
     await chair.answer("/summary LC LC-TCD-2026", vi("summary.chat.notAllowed"));
   });
@@ -256,6 +285,58 @@ describe("/summary", () => {
   });
 });
 
+describe("/summary: names, numbers, codes on demand, this year's demo targets", () => {
+  it("names the units, groups big numbers the Vietnamese way (10.000.000), shows the codes with a button", async () => {
+    const prisma = h.db.prisma;
+    const { setTarget } = await import("../../src/drive/targets.ts");
+    for (const [code, value] of [["LC", 10_000_000], ["LC-TP", 10_000_000]] as const) {
+      const unit = (await findUnitByCode(prisma, code))!;
+      const set = await setTarget(prisma, { actorId: null, unitId: unit.id, period: { year: 2031 }, metric: "NET_INCREASE", value });
+      expect(set.ok).toBe(true);
+    }
+    const admin = new Chat(h.fake, users.admin);
+    const calls = h.fake.calls.length;
+    admin.send("/summary LC 2031");
+    const msg = await admin.expect(vi("summary.chat.title", { unit: "Liên đoàn Lao động tỉnh Lai Châu", code: "LC" }));
+    const text = msg.text ?? "";
+    expect(tableLine(text, "LC-TP")).toEqual(["1", "10.000.000", "0", "0"]);
+    expect(text).toContain(vi("summary.chat.total", { target: "10.000.000", admitted: "0", reduced: "0", net: "0", percent: "0 %" }));
+    expect(text).not.toContain("10000000");
+    for (const row of tableRows(text)) for (const line of row.lines) expect([...line].length).toBeLessThanOrEqual(32);
+    // The chart comes too.
+    await h.fake.waitForCall((c) => c.method === "sendPhoto" && String(c.payload.chat_id) === String(users.admin.id), 10_000, calls);
+
+    // The codes, on demand: the same page again, each unit's code heading its numbers; and back.
+    const buttons = (m: { reply_markup?: { inline_keyboard: { text: string }[][] } }) => m.reply_markup?.inline_keyboard.flat().map((b) => b.text) ?? [];
+    expect(buttons(msg)).toContain(vi("summary.chat.showCodes"));
+    admin.press(vi("summary.chat.showCodes"));
+    const withCodes = await admin.expect(/LC-TP +10\.000\.000/);
+    const row = tableRows(withCodes.text ?? "").find((r) => r.name === "Phường Tân Phong");
+    expect(row?.cells.slice(0, 2)).toEqual(["LC-TP", "10.000.000"]);
+    expect(buttons(withCodes)).toContain(vi("summary.chat.hideCodes"));
+    admin.press(vi("summary.chat.hideCodes"));
+    const again = await admin.expect(vi("summary.chat.title", { unit: "Liên đoàn Lao động tỉnh Lai Châu", code: "LC" }));
+    expect(tableLine(again.text ?? "", "LC-TP")).toEqual(["1", "10.000.000", "0", "0"]);
+    expect(buttons(again)).toContain(vi("summary.chat.showCodes"));
+    // And a unit's code still opens it.
+    await admin.answer("/summary LC-TP 2031", vi("summary.chat.title", { unit: "Công đoàn phường Tân Phong", code: "LC-TP" }));
+  });
+
+  it("has targets for the current year (Vietnam time) right after the demo is loaded: every unit under LC gets a bar", async () => {
+    const year = vietnamDate(new Date()).getUTCFullYear();
+    const admin = new Chat(h.fake, users.admin);
+    admin.send(`/summary LC ${year}`);
+    const msg = await admin.expect(vi("summary.chat.periodYear", { year, from: `01/01/${year}`, to: `31/12/${year}` }));
+    const rows = tableRows(msg.text ?? "");
+    expect(rows.map((r) => r.name).sort()).toEqual(Object.entries(SHORT).filter(([code]) => demo.get(code)?.parentCode === "LC").map(([, name]) => name).sort());
+    for (const row of rows) {
+      expect(row.cells[0], row.name).toMatch(/^\d[\d.]*$/); // a target, not "–"
+      expect(row.cells[2], row.name).toMatch(/^\d/); // so a percentage, and a bar
+    }
+    expect(msg.text).not.toContain(vi("summary.chat.total", { target: vi("summary.chat.noTarget"), admitted: "", reduced: "", net: "", percent: "" }).slice(0, 20));
+  });
+});
+
 describe("/summary paging", () => {
   it("pages a long list 10 units at a time with ◀ ▶, keeping the ranking across pages", async () => {
     const { upsertUnits } = await import("../../src/organisation/units.ts");
@@ -267,7 +348,7 @@ describe("/summary paging", () => {
     admin.send("/summary LC-SH LC-TCD-2026");
     const first = await admin.expect(vi("summary.chat.title", { unit: "Công đoàn xã Sìn Hồ", code: "LC-SH" }));
     expect(first.text).toContain(vi("summary.chat.page", { page: 1, pages: 2 }));
-    const codes = (text: string) => text.split("\n").map((l) => l.split(/\s+/)[1] ?? "").filter((c) => c.startsWith("LC-SH-"));
+    const codes = (text: string) => tableRows(text).map((r) => r.name);
     expect(codes(first.text ?? "")).toHaveLength(10);
     admin.press(vi("summary.chat.next"));
     const second = await admin.expect(vi("summary.chat.page", { page: 2, pages: 2 }));

@@ -4,7 +4,7 @@
 // - string literals shaped like keys whose first segment is a top-level key of some namespace ("join.x.y",
 //   "config.bad_token"), wherever they are: keys are also passed around as data (JOIN_ERRORS, `{ key: "..." }`);
 // - any key-shaped literal in the key position of a t call (`t(k)`, `ctx.t(k)`, `io.t(k)`, `t()(k)`, including the
-//   branches of `c ? "a" : "b"`), so one-word keys like "help" are found where they are used as keys;
+//   branches of `c ? "a" : "b"`), so one-word keys like "unhandled" are found where they are used as keys;
 // - template literals shaped like keys (`join.fields.${f.id}.label`): when the type checker knows each `${…}` is a
 //   finite union of literals (an enum, "MALE" | "FEMALE") every expanded key must exist; otherwise the template
 //   becomes a pattern and at least one key must match it.
@@ -352,7 +352,7 @@ describe("translation keys used in src/", () => {
   it("the scanner finds the keys in src/ (sanity check)", () => {
     expect(index.namespaces).toEqual(expect.arrayContaining(["bot", "cli"]));
     expect(uses.length).toBeGreaterThan(50);
-    expect(uses.some((u) => u.keys.includes("help"))).toBe(true); // one-word key in a t call
+    expect(uses.some((u) => u.keys.includes("unhandled"))).toBe(true); // one-word key in a t call
     expect(uses.some((u) => u.keys.includes("cli.demo_loaded"))).toBe(true); // through the CLI's say()
     expect(uses.some((u) => u.keys.includes("join.errors.invalid"))).toBe(true); // as data (JOIN_ERRORS)
     expect(uses.some((u) => u.pattern !== undefined)).toBe(true); // template literals

@@ -78,4 +78,24 @@ describe("posterPdf", () => {
     expect(text).toContain(long);
     expect(text).not.toContain(vi("posters.pdf.parent", { parent: "" }).trim());
   });
+
+  it("names the channels the bot is on: Telegram alone, or Telegram and Zalo with what to send the Zalo bot", async () => {
+    const telegramOnly = readPdf(await posterPdf({ unitName, parentName, link, qr: await qrPng(link) })).text.join(" ").replace(/\s+/g, " ");
+    expect(telegramOnly).toContain(vi("posters.pdf.channels"));
+    expect(telegramOnly).not.toContain("Zalo");
+
+    const zalo = { botName: "bot.CongDoanLaiChau", unitCode: "LC-DK-XDGT" };
+    const both = readPdf(await posterPdf({ unitName, parentName, link, qr: await qrPng(link), zalo })).text.join(" ").replace(/\s+/g, " ");
+    expect(both).toContain(vi("posters.pdf.channels_zalo"));
+    expect(both).toContain(vi("posters.pdf.zalo", { name: "bot.CongDoanLaiChau" }));
+    // The command in one piece (a union's code broken at its hyphens could not be typed back).
+    expect(both).toContain(vi("posters.pdf.zalo_command", { code: "LC-DK-XDGT" }));
+    expect(both).toContain("/start LC-DK-XDGT");
+    // Still one page, with the QR code and the link for Telegram.
+    expect(both).toContain(link);
+
+    const unnamed = readPdf(await posterPdf({ unitName, parentName, link, qr: await qrPng(link), zalo: { botName: null, unitCode: "LC-DK-XDGT" } }));
+    expect(unnamed.pages).toHaveLength(1);
+    expect(unnamed.text.join(" ").replace(/\s+/g, " ")).toContain(`${vi("posters.pdf.zalo_unnamed")} /start LC-DK-XDGT`);
+  });
 });

@@ -1,10 +1,14 @@
 // /start (optionally with a poster's code: t.me/<bot>?start=<unit code>) opens the join form;
-// /help says what the bot does; /language switches between Vietnamese and English.
+// /help says what the bot does and lists the person's commands, one line each: the public ones, then those of their
+// roles, from the same table as their command menu (commands.ts), so the two cannot disagree;
+// /language switches between Vietnamese and English.
 import { Composer, InlineKeyboard } from "grammy";
-import { isLang } from "../../../i18n/i18n.ts";
+import type { Role } from "../../../generated/prisma/client.ts";
+import { isLang, type Lang } from "../../../i18n/i18n.ts";
+import { rolesOf } from "../../../organisation/roles.ts";
 import { setLanguage } from "../../../people/people.ts";
 import { tFor } from "../../../i18n/i18n.ts";
-import { refreshMenu } from "../commands.ts";
+import { menuFor, PUBLIC_COMMANDS, refreshMenu } from "../commands.ts";
 import type { BotContext } from "../context.ts";
 import { JOIN_CONVERSATION } from "../join/conversation.ts";
 import { INVITE_LINK_PREFIX } from "../invites/format.ts";
@@ -21,8 +25,22 @@ privateChats.command(["start", "join"], async (ctx) => {
   await ctx.conversation.enter(JOIN_CONVERSATION, { source });
 });
 
+/** The /help text of a person with these roles: what the bot does, then one line per command of their menu. */
+export function helpText(roles: readonly Role[], lang: Lang): string {
+  const t = tFor(lang);
+  const menu = menuFor(roles, lang);
+  const line = (c: { command: string; description: string }) => t("help.line", { command: c.command, description: c.description });
+  const isPublic = (command: string) => (PUBLIC_COMMANDS as readonly string[]).includes(command);
+  const out = [t("help.intro"), "", ...menu.filter((c) => isPublic(c.command)).map(line)];
+  const own = menu.filter((c) => !isPublic(c.command));
+  if (own.length > 0) out.push("", t("help.roles"), ...own.map(line));
+  out.push("", t("help.announcements"));
+  return out.join("\n");
+}
+
 privateChats.command("help", async (ctx) => {
-  await ctx.reply(ctx.t("help"));
+  const roles = await rolesOf(ctx.deps.prisma, ctx.person.id);
+  await ctx.reply(helpText(roles.map((r) => r.role), ctx.lang));
 });
 
 privateChats.command("language", async (ctx) => {

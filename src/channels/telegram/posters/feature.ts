@@ -2,7 +2,11 @@
 // A chair or deputy chair gets their own union's poster at once; an officer (or admin) types part of a
 // union's name or code and picks one of the grassroots unions in their scope. The picked union is looked
 // up and authorized again before anything is sent, so a stale or forged choice gets nothing.
+// The poster and its caption name the channels the bot is on: Telegram, and Zalo when the bot runs there too
+// (ZALO_BOT_TOKEN), with the Zalo bot's name (asked of Zalo once, by getMe) and the code to send it.
 import type { Conversation } from "@grammyjs/conversations";
+import type { Config } from "../../../config.ts";
+import { ZaloApi } from "../../zalo/api.ts";
 import { Composer, InputFile } from "grammy";
 import { tFor } from "../../../i18n/i18n.ts";
 import { joinLink, posterPdf, posterUnit, qrPng } from "../../../organisation/posters.ts";
@@ -33,6 +37,27 @@ type Offer =
 type Found = { kind: "units"; units: UnitOption[]; more: boolean } | { kind: "closed"; name: string } | { kind: "none" };
 
 const option = (u: UnitSummary): UnitOption => ({ id: u.id, name: u.name });
+
+const zaloNames = new Map<string, string>();
+
+/** The Zalo bot's name (its account name), or null when Zalo does not answer; kept once known. */
+async function zaloBotName(config: Config): Promise<string | null> {
+  const token = config.ZALO_BOT_TOKEN;
+  if (!token) return null;
+  const known = zaloNames.get(token);
+  if (known) return known;
+  const name = await new ZaloApi(token, { apiRoot: config.ZALO_API_ROOT })
+    .getMe()
+    .then((me) => me.account_name.trim() || null)
+    .catch(() => null);
+  if (name) zaloNames.set(token, name);
+  return name;
+}
+
+/** Zalo's part of a poster: null when the bot is on Telegram only. */
+async function zaloPart(config: Config, unitCode: string): Promise<{ botName: string | null; unitCode: string } | null> {
+  return config.ZALO_BOT_TOKEN ? { botName: await zaloBotName(config), unitCode } : null;
+}
 
 /** The grassroots unions a person may get posters for: "everywhere" (admins) or the units themselves. */
 async function grassrootsInScope(deps: Deps, personId: string): Promise<"everywhere" | UnitSummary[]> {
@@ -88,10 +113,17 @@ async function deliverPoster(ctx: BotContext, unitId: string): Promise<void> {
   await ctx.replyWithChatAction("upload_document").catch(() => undefined);
   const link = joinLink(ctx.me.username, unit.code);
   const qr = await qrPng(link);
-  const pdf = await posterPdf({ unitName: unit.name, parentName: unit.parentName, link, qr });
-  await ctx.replyWithPhoto(new InputFile(qr, `qr-${unit.code}.png`), {
-    caption: ctx.t("posters.caption", { unit: unit.name, link }),
-  });
+  const zalo = await zaloPart(ctx.deps.config, unit.code);
+  const pdf = await posterPdf({ unitName: unit.name, parentName: unit.parentName, link, qr, zalo });
+  const caption = [ctx.t("posters.caption", { unit: unit.name, link })];
+  if (zalo) {
+    caption.push(
+      zalo.botName
+        ? ctx.t("posters.caption_zalo", { name: zalo.botName, code: zalo.unitCode })
+        : ctx.t("posters.caption_zalo_unnamed", { code: zalo.unitCode }),
+    );
+  }
+  await ctx.replyWithPhoto(new InputFile(qr, `qr-${unit.code}.png`), { caption: caption.join("\n") });
   await ctx.replyWithDocument(new InputFile(pdf, `poster-${unit.code}.pdf`), {
     caption: ctx.t("posters.document_caption", { unit: unit.name }),
   });

@@ -1,7 +1,9 @@
 // /summary [unit] [year or campaign]: the progress of a unit's children against their targets, as a compact
-// monospace table that fits a phone (paged, 10 units a page), the totals, who is behind, who earns an award, then a
-// PNG bar chart of % of target. Buttons drill down into a child, go up a level, or turn pages; their data carries ids
-// only (validated by a strict pattern) and the presser is authorized again on every press.
+// monospace table that fits a phone (paged, 10 units a page; each unit by its short name, its code on demand with a
+// button), the totals, who is behind, who earns an award, then a PNG bar chart of net increase against target
+// (counts and %). Numbers are grouped the reader's way (10.000.000). Buttons drill down into a child, go up a level,
+// turn pages or show the codes; their data carries ids only (validated by a strict pattern) and the presser is
+// authorized again on every press.
 // /export [unit] [year or campaign] [csv]: the same numbers with the units, reports, applications and members as an
 // .xlsx (or the summary alone as .csv); personal columns only for roles allowed; every export audited.
 // Without a unit: the person's officer unit, else their union, else (admins) the province. Without a period: the
@@ -15,14 +17,18 @@ import { rolesOf } from "../../../organisation/roles.ts";
 import { ancestorIds, defaultUpperUnit, findUnit, findUnitByCode, isGrassroots, TYPED_UNIT_CODE } from "../../../organisation/units.ts";
 import { authorize, can, unitTarget } from "../../../policy/policy.ts";
 import { renderChart, MAX_BARS } from "../../../summary/chart.ts";
+import { charCount, fitLabels, shortUnitNames } from "../../../summary/labels.ts";
 import { awardText, exportSummary, MAX_EXPORT_ROWS } from "../../../summary/export.ts";
 import { campaignPeriod, computeSummary, resolvePeriod, yearPeriod, type ResolvedPeriod, type Summary } from "../../../summary/rollup.ts";
 import { formatCalendarDate, vietnamDate } from "../../../shared/time.ts";
 import type { BotContext } from "../context.ts";
 
 export const PAGE_SIZE = 10;
-/** sm:<p|d>:<unit id>:<Y2026 | C<campaign id>>:<page> — p: turn a page (edit), d: open a unit (new messages). */
-const BUTTON_DATA = /^sm:([pd]):([a-z0-9]{20,32}):(Y\d{4}|C[a-z0-9]{20,32}):(\d{1,4})$/;
+/**
+ * sm:<p|c|d>:<unit id>:<Y2026 | C<campaign id>>:<page> — p: show a page (edit), c: the same page with the units'
+ * codes, d: open a unit (new messages).
+ */
+const BUTTON_DATA = /^sm:([pcd]):([a-z0-9]{20,32}):(Y\d{4}|C[a-z0-9]{20,32}):(\d{1,4})$/;
 
 
 /** The unit a person sees without naming one. */
@@ -89,44 +95,65 @@ function periodLine(t: T, period: ResolvedPeriod): string {
     : t("summary.chat.periodYear", { year: period.label, from, to });
 }
 
-const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+/** The width of the table in characters: what a phone shows without wrapping. */
+export const TABLE_WIDTH = 32;
+const INDENT = "   ";
 
-/** One line of the table, 32 characters: rank, code, target, net increase, % and a mark. */
-function tableLine(cells: { rank: string; code: string; target: string; net: string; percent: string; mark: string }): string {
-  return `${cells.rank.padEnd(3)}${cut(cells.code, 11).padEnd(12)}${cells.target.padStart(5)} ${cells.net.padStart(5)} ${cells.percent.padStart(4)}${cells.mark}`.trimEnd();
+/**
+ * The table, two lines a unit: its rank and short name (cut in the middle when long, keeping what tells it apart),
+ * then its numbers in columns: target, net increase, % and a mark. With `codes`, each unit's code heads its numbers.
+ */
+function tableLines(summary: Summary, rows: Summary["rows"], t: T, lang: Lang, codes: boolean): string[] {
+  const n = numberFormat(lang, { maximumFractionDigits: 1 });
+  const names = nameMap(summary);
+  const ranks = rows.map((r) => (r.rank === null ? "-" : String(r.rank)));
+  const rankWidth = Math.max(2, ...ranks.map((r) => r.length)) + 1;
+  const fitted = fitLabels(
+    rows.map((r) => names.get(r.unit.id) ?? r.unit.name),
+    (text) => charCount(text) <= TABLE_WIDTH - rankWidth,
+  );
+  const cells = rows.map((r) => ({
+    code: r.unit.code,
+    target: r.target === null ? "–" : n.format(r.target),
+    net: n.format(r.net),
+    percent: r.percent === null ? "–" : n.format(Math.round(r.percent)),
+    mark: `${r.behind ? "!" : ""}${r.award?.qualifies ? "★" : ""}`,
+  }));
+  const header = {
+    code: "",
+    target: t("summary.chat.columns.target"),
+    net: t("summary.chat.columns.net"),
+    percent: t("summary.chat.columns.percent"),
+    mark: "",
+  };
+  const width = (key: "code" | "target" | "net" | "percent") => Math.max(...[header, ...cells].map((c) => charCount(c[key])));
+  const [wCode, wTarget, wNet, wPercent] = [width("code"), Math.max(4, width("target")), Math.max(4, width("net")), Math.max(3, width("percent"))];
+  const numbers = (c: (typeof cells)[number]) =>
+    `${INDENT}${codes ? `${c.code.padEnd(wCode)} ` : ""}${c.target.padStart(wTarget)} ${c.net.padStart(wNet)} ${c.percent.padStart(wPercent)} ${c.mark}`.trimEnd();
+  const lines = [`${t("summary.chat.columns.rank").padEnd(rankWidth)}${t("summary.chat.columns.unit")}`, numbers(header)];
+  rows.forEach((r, i) => lines.push(`${ranks[i]!.padEnd(rankWidth)}${fitted[i]}`, numbers(cells[i]!)));
+  return lines;
 }
 
-export function renderTable(summary: Summary, t: T, lang: Lang, page: number): { text: string; pages: number; page: number } {
+/** The short name of each unit of the summary, by unit id. */
+function nameMap(summary: Summary): Map<string, string> {
+  const short = shortUnitNames(summary.rows.map((r) => r.unit.name));
+  return new Map(summary.rows.map((r, i) => [r.unit.id, short[i] ?? r.unit.name]));
+}
+
+export function renderTable(summary: Summary, t: T, lang: Lang, page: number, codes = false): { text: string; pages: number; page: number } {
   const n = numberFormat(lang, { maximumFractionDigits: 1 });
   const pages = Math.max(1, Math.ceil(summary.rows.length / PAGE_SIZE));
   const at = Math.min(Math.max(0, page), pages - 1);
   const rows = summary.rows.slice(at * PAGE_SIZE, (at + 1) * PAGE_SIZE);
-  const lines = [
-    tableLine({
-      rank: t("summary.chat.columns.rank"),
-      code: t("summary.chat.columns.unit"),
-      target: t("summary.chat.columns.target"),
-      net: t("summary.chat.columns.net"),
-      percent: t("summary.chat.columns.percent"),
-      mark: "",
-    }),
-    ...rows.map((r) =>
-      tableLine({
-        rank: r.rank === null ? "-" : String(r.rank),
-        code: r.unit.code,
-        target: r.target === null ? "–" : String(r.target),
-        net: String(r.net),
-        percent: r.percent === null ? "–" : String(Math.round(r.percent)),
-        mark: `${r.behind ? "!" : ""}${r.award?.qualifies ? "★" : ""}`,
-      }),
-    ),
-  ];
+  const names = nameMap(summary);
+  const nameOf = (r: Summary["rows"][number]) => names.get(r.unit.id) ?? r.unit.name;
   const total = summary.total;
   const out = [
     `<b>${escapeHtml(t("summary.chat.title", { unit: summary.unit.name, code: summary.unit.code }))}</b>`,
     escapeHtml(periodLine(t, summary.period)),
     "",
-    `<pre>${escapeHtml(lines.join("\n"))}</pre>`,
+    `<pre>${escapeHtml(tableLines(summary, rows, t, lang, codes).join("\n"))}</pre>`,
   ];
   if (pages > 1) out.push(escapeHtml(t("summary.chat.page", { page: at + 1, pages })));
   out.push(
@@ -141,15 +168,15 @@ export function renderTable(summary: Summary, t: T, lang: Lang, page: number): {
     ),
     escapeHtml(t("summary.chat.extra", { newGrassroots: n.format(total.newGrassroots), party: n.format(total.partyIntroduced), pending: n.format(total.pending) })),
     escapeHtml(t("summary.chat.bot", { joined: n.format(total.joinedByBot), poster: n.format(total.joinedByPoster), link: n.format(total.joinedByLink) })),
-    escapeHtml(t("summary.chat.reported", { week: formatCalendarDate(summary.latestWeek), done: total.reportedLatestWeek, total: total.grassroots })),
+    escapeHtml(t("summary.chat.reported", { week: formatCalendarDate(summary.latestWeek), done: n.format(total.reportedLatestWeek), total: n.format(total.grassroots) })),
   );
-  const behind = summary.rows.filter((r) => r.behind).map((r) => r.unit.code);
+  const behind = summary.rows.filter((r) => r.behind).map(nameOf);
   out.push(escapeHtml(behind.length > 0 ? t("summary.chat.behind", { units: behind.join(", ") }) : t("summary.chat.nobodyBehind")));
   if (summary.period.awards) {
     const earned = summary.rows.filter((r) => r.award?.qualifies);
     out.push(escapeHtml(t("summary.chat.awardsTitle", { award: summary.period.awards.award })));
     if (earned.length === 0) out.push(escapeHtml(t("summary.chat.noAwards")));
-    for (const r of earned) out.push(escapeHtml(t("summary.chat.awardLine", { code: r.unit.code, text: awardText(t, r) })));
+    for (const r of earned) out.push(escapeHtml(t("summary.chat.awardLine", { unit: nameOf(r), text: awardText(t, r) })));
   }
   out.push("", `<i>${escapeHtml(t("summary.chat.legend"))}</i>`);
   return { text: out.join("\n"), pages, page: at };
@@ -159,20 +186,30 @@ function periodToken(period: ResolvedPeriod): string {
   return period.campaign ? `C${period.campaign.id}` : `Y${period.label}`;
 }
 
-async function keyboardFor(ctx: BotContext, summary: Summary, page: number, pages: number): Promise<InlineKeyboard> {
+/** A drill-down button's text: the unit's short name, cut in the middle (distinct) to fit a button. */
+const BUTTON_NAME = 24;
+
+async function keyboardFor(ctx: BotContext, summary: Summary, page: number, pages: number, codes = false): Promise<InlineKeyboard> {
   const keyboard = new InlineKeyboard();
   const token = periodToken(summary.period);
   const fits = (data: string) => Buffer.byteLength(data) <= 64;
+  const names = nameMap(summary);
   const rows = summary.rows.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE).filter((r) => r.unit.id !== summary.unit.id && !isGrassroots(r.unit));
+  const labels = fitLabels(
+    rows.map((r) => names.get(r.unit.id) ?? r.unit.name),
+    (text) => charCount(text) <= BUTTON_NAME,
+  );
   rows.forEach((r, i) => {
     const data = `sm:d:${r.unit.id}:${token}:0`;
     if (!fits(data)) return;
-    keyboard.text(ctx.t("summary.chat.drill", { code: r.unit.code }), data);
+    keyboard.text(ctx.t("summary.chat.drill", { unit: codes ? r.unit.code : labels[i] }), data);
     if (i % 2 === 1) keyboard.row();
   });
   keyboard.row();
-  if (page > 0) keyboard.text(ctx.t("summary.chat.prev"), `sm:p:${summary.unit.id}:${token}:${page - 1}`);
-  if (page < pages - 1) keyboard.text(ctx.t("summary.chat.next"), `sm:p:${summary.unit.id}:${token}:${page + 1}`);
+  // Turning pages keeps the codes shown or hidden (c: with codes, p: names only).
+  const mode = codes ? "c" : "p";
+  if (page > 0) keyboard.text(ctx.t("summary.chat.prev"), `sm:${mode}:${summary.unit.id}:${token}:${page - 1}`);
+  if (page < pages - 1) keyboard.text(ctx.t("summary.chat.next"), `sm:${mode}:${summary.unit.id}:${token}:${page + 1}`);
   const unit = await ctx.deps.prisma.unit.findUnique({ where: { id: summary.unit.id }, select: { parentId: true } });
   if (unit?.parentId) {
     // Offered only where the person may look: checked without writing a refusal (the press checks again).
@@ -180,17 +217,29 @@ async function keyboardFor(ctx: BotContext, summary: Summary, page: number, page
     const data = `sm:d:${unit.parentId}:${token}:0`;
     if (mayGoUp && fits(data)) keyboard.text(ctx.t("summary.chat.up"), data);
   }
+  const toggle = `sm:${codes ? "p" : "c"}:${summary.unit.id}:${token}:${page}`;
+  if (summary.rows.length > 0 && fits(toggle)) keyboard.row().text(ctx.t(codes ? "summary.chat.hideCodes" : "summary.chat.showCodes"), toggle);
   return keyboard;
 }
 
-function chartFor(summary: Summary, t: T): Buffer {
-  const bars = summary.rows.map((r) => ({ label: `${r.unit.code} · ${r.unit.name}`, percent: r.percent, behind: r.behind }));
+function chartFor(summary: Summary, t: T, lang: Lang): Buffer {
+  const n = numberFormat(lang, { maximumFractionDigits: 1 });
+  const names = nameMap(summary);
+  const bars = summary.rows.map((r) => ({
+    label: names.get(r.unit.id) ?? r.unit.name,
+    percent: r.percent,
+    behind: r.behind,
+    value:
+      r.target === null || r.percent === null
+        ? t("summary.chart.noTargetValue", { net: n.format(r.net) })
+        : t("summary.chart.value", { net: n.format(r.net), target: n.format(r.target), percent: n.format(r.percent) }),
+  }));
   return renderChart({
     title: t("summary.chart.title", { unit: summary.unit.name }),
     subtitle: t("summary.chart.subtitle", { period: periodLine(t, summary.period) }),
     bars,
-    noTarget: t("summary.chart.noTarget"),
-    more: bars.length > MAX_BARS ? t("summary.chart.more", { count: bars.length - MAX_BARS }) : undefined,
+    percentLabel: (p) => t("summary.chart.percent", { percent: n.format(p) }),
+    more: bars.length > MAX_BARS ? t("summary.chart.more", { count: n.format(bars.length - MAX_BARS) }) : undefined,
   });
 }
 
@@ -198,7 +247,7 @@ function chartFor(summary: Summary, t: T): Buffer {
 async function sendSummary(ctx: BotContext, summary: Summary): Promise<void> {
   const table = renderTable(summary, ctx.t, ctx.lang, 0);
   await ctx.reply(table.text, { parse_mode: "HTML", reply_markup: await keyboardFor(ctx, summary, 0, table.pages) });
-  await ctx.replyWithPhoto(new InputFile(chartFor(summary, ctx.t), `tong-hop-${summary.unit.code}.png`));
+  await ctx.replyWithPhoto(new InputFile(chartFor(summary, ctx.t, ctx.lang), `tong-hop-${summary.unit.code}.png`));
 }
 
 async function periodFromToken(prisma: PrismaClient, token: string): Promise<ResolvedPeriod | null> {
@@ -234,9 +283,10 @@ export function createSummaryFeature() {
     if (!summary) return ctx.answerCallbackQuery({ text: ctx.t("summary.chat.stale"), show_alert: true });
     await ctx.answerCallbackQuery();
     if (mode === "d") return sendSummary(ctx, summary);
-    const table = renderTable(summary, ctx.t, ctx.lang, Number(pageText));
+    const codes = mode === "c";
+    const table = renderTable(summary, ctx.t, ctx.lang, Number(pageText), codes);
     await ctx
-      .editMessageText(table.text, { parse_mode: "HTML", reply_markup: await keyboardFor(ctx, summary, table.page, table.pages) })
+      .editMessageText(table.text, { parse_mode: "HTML", reply_markup: await keyboardFor(ctx, summary, table.page, table.pages, codes) })
       .catch(() => undefined);
   });
 
