@@ -49,7 +49,7 @@ import { createSetTargetConversation, SET_TARGET_CONVERSATION } from "./targets/
  * Bump when a conversation's code changes in a way that changes the order of its waits or external
  * calls: stored conversations of the old shape are then dropped instead of replayed wrongly.
  */
-export const CONVERSATION_VERSION = 1;
+export const CONVERSATION_VERSION = 2;
 
 export interface TelegramOptions {
   token: string;
