@@ -7,6 +7,9 @@
 //   of each child's subtree, for the weeks whose Monday falls in the period. Upper-level unions' own reports are not
 //   added to these (their numbers cover the same members again); they count for the new CĐCS founded (a grassroots
 //   union's report always has 0 there).
+//   Plus what the bot recorded (admissions decided in chat, leavings recorded in /members) in the weeks a union has
+//   not reported yet, so a chair sees their own work at once; a week's report replaces the bot's numbers for that
+//   week, never adds to them (botPerUnitWeek in summarySql).
 // - net increase (thực tăng) = admitted − reduced, derived.
 // - target: the child's own NET_INCREASE target for the period (the other three metrics are shown in the export);
 //   % of target = net / target.
@@ -80,6 +83,12 @@ export interface SummaryCounts {
   targets: Partial<Record<TargetMetric, number>>;
   admitted: number;
   reduced: number;
+  /**
+   * The parts of admitted and reduced recorded by the bot (admissions decided in chat, leavings recorded in /members)
+   * in weeks the union's chair has not reported yet: counted at once, and replaced by the report when it comes.
+   */
+  botAdmitted: number;
+  botReduced: number;
   net: number;
   /** net / target × 100, one decimal; null without a target. */
   percent: number | null;
@@ -119,8 +128,11 @@ export interface Summary {
 
 interface RawRow {
   branch: string;
+  /** Reports' and bot-recorded numbers together (see botPerUnitWeek). */
   admitted: number;
   reduced: number;
+  bot_admitted: number;
+  bot_reduced: number;
   new_grassroots: number;
   party_introduced: number;
   party_admitted: number;
@@ -251,15 +263,49 @@ export function summarySql(unitId: string, shape: Shape, period: ResolvedPeriod,
     ) m
     LEFT JOIN "Unit" su ON su.code = upper(btrim(a.source))`;
   const membersWhere = Prisma.sql`a.status = 'APPROVED'`;
+  // Per unit and week: what the bot recorded (members admitted in chat, members' leaving recorded in chat), for the
+  // weeks whose Monday falls in the period, as the reports count them; and whether that week has a latest report.
+  // A grassroots union's week with a report counts the report only (the chair's form was pre-filled from these same
+  // records), a week without one counts the bot's records, so nothing is counted twice. Upper-level unions' own
+  // reports are not summed (see rep), so members admitted directly into them (workplaces with no union yet) always
+  // count from the bot.
+  const weekFrom = Prisma.sql`${isoDay(period.from)}::date`;
+  const weekTo = Prisma.sql`${isoDay(period.to)}::date`;
+  const botUntil = Prisma.sql`${utcStamp(vietnamDayStart(addDays(period.to, 7)))}::timestamp`;
+  const joinTree = (alias: string, column: string) =>
+    shape === "subtree" ? Prisma.sql`JOIN tree t ON t.id = ${Prisma.raw(alias)}.${Prisma.raw(`"${column}"`)}` : Prisma.empty;
+  const botPerUnitWeek = Prisma.sql`
+    SELECT b."unitId", b.week,
+      COUNT(*) FILTER (WHERE b.joined) AS admitted, COUNT(*) FILTER (WHERE NOT b.joined) AS reduced,
+      EXISTS (SELECT 1 FROM "WeeklyReport" r WHERE r."unitId" = b."unitId" AND r."weekStart" = b.week AND r."isLatest") AS reported
+    FROM (
+      SELECT a."routedUnitId" AS "unitId", date_trunc('week', m."joinedAt" + interval '7 hours')::date AS week, true AS joined
+      FROM "Application" a
+      CROSS JOIN LATERAL (
+        SELECT mm."joinedAt" FROM "Member" mm
+        WHERE mm."applicationId" = a.id AND mm.source = 'BOT' AND mm."joinedAt" >= ${joinedFrom} AND mm."joinedAt" < ${botUntil}
+        OFFSET 0
+      ) m
+      ${joinTree("a", "routedUnitId")}
+      WHERE ${membersWhere}
+      UNION ALL
+      SELECT l."unitId", date_trunc('week', l."leftOn")::date, false
+      FROM "Member" l ${joinTree("l", "unitId")}
+      WHERE l."leftOn" >= ${weekFrom} AND l."leftOn" < ${isoDay(addDays(period.to, 7))}::date
+    ) b
+    WHERE b.week BETWEEN ${weekFrom} AND ${weekTo}
+    GROUP BY b."unitId", b.week`;
 
   const perUnit =
     shape === "whole"
       ? Prisma.sql`
     rep_u AS (${reportsPerUnit}),
-    mem_u AS (${membersPerUnit} WHERE ${membersWhere} GROUP BY a."routedUnitId"),`
+    mem_u AS (${membersPerUnit} WHERE ${membersWhere} GROUP BY a."routedUnitId"),
+    bot_u AS (${botPerUnitWeek}),`
       : Prisma.sql`
     rep_u AS (${reportsPerUnit}),
-    mem_u AS (${membersPerUnit} JOIN tree t ON t.id = a."routedUnitId" WHERE ${membersWhere} GROUP BY a."routedUnitId"),`;
+    mem_u AS (${membersPerUnit} JOIN tree t ON t.id = a."routedUnitId" WHERE ${membersWhere} GROUP BY a."routedUnitId"),
+    bot_u AS (${botPerUnitWeek}),`;
 
   return Prisma.sql`
     WITH RECURSIVE ${tree},
@@ -272,6 +318,13 @@ export function summarySql(unitId: string, shape: Shape, period: ResolvedPeriod,
         COALESCE(SUM(x.party_introduced) FILTER (WHERE t.grassroots), 0)::int AS party_introduced,
         COALESCE(SUM(x.party_admitted) FILTER (WHERE t.grassroots), 0)::int AS party_admitted
       FROM rep_u x JOIN tree t ON t.id = x."unitId"
+      GROUP BY t.branch
+    ),
+    bot AS (
+      SELECT t.branch,
+        COALESCE(SUM(x.admitted) FILTER (WHERE NOT (t.grassroots AND x.reported)), 0)::int AS admitted,
+        COALESCE(SUM(x.reduced) FILTER (WHERE NOT (t.grassroots AND x.reported)), 0)::int AS reduced
+      FROM bot_u x JOIN tree t ON t.id = x."unitId"
       GROUP BY t.branch
     ),
     latest AS (
@@ -296,7 +349,8 @@ export function summarySql(unitId: string, shape: Shape, period: ResolvedPeriod,
       FROM tree t GROUP BY t.branch
     )
     SELECT g.branch,
-      COALESCE(rep.admitted, 0) AS admitted, COALESCE(rep.reduced, 0) AS reduced,
+      COALESCE(rep.admitted, 0) + COALESCE(bot.admitted, 0) AS admitted, COALESCE(rep.reduced, 0) + COALESCE(bot.reduced, 0) AS reduced,
+      COALESCE(bot.admitted, 0) AS bot_admitted, COALESCE(bot.reduced, 0) AS bot_reduced,
       COALESCE(rep.new_grassroots, 0) AS new_grassroots,
       COALESCE(rep.party_introduced, 0) AS party_introduced, COALESCE(rep.party_admitted, 0) AS party_admitted,
       COALESCE(mem.joined, 0) AS joined, COALESCE(mem.joined_poster, 0) AS joined_poster, COALESCE(mem.joined_link, 0) AS joined_link,
@@ -304,6 +358,7 @@ export function summarySql(unitId: string, shape: Shape, period: ResolvedPeriod,
       g.grassroots, COALESCE(latest.reported, 0) AS reported
     FROM grass g
     LEFT JOIN rep ON rep.branch = g.branch
+    LEFT JOIN bot ON bot.branch = g.branch
     LEFT JOIN latest ON latest.branch = g.branch
     LEFT JOIN mem ON mem.branch = g.branch
     LEFT JOIN pend ON pend.branch = g.branch`;
@@ -322,6 +377,8 @@ function counts(raw: Omit<RawRow, "branch">, targets: Partial<Record<TargetMetri
     targets,
     admitted: raw.admitted,
     reduced: raw.reduced,
+    botAdmitted: raw.bot_admitted,
+    botReduced: raw.bot_reduced,
     net,
     percent: percentOf(net, target),
     newGrassroots: raw.new_grassroots,
@@ -337,7 +394,7 @@ function counts(raw: Omit<RawRow, "branch">, targets: Partial<Record<TargetMetri
 }
 
 const ZERO: Omit<RawRow, "branch"> = {
-  admitted: 0, reduced: 0, new_grassroots: 0, party_introduced: 0, party_admitted: 0, joined: 0, joined_poster: 0, joined_link: 0,
+  admitted: 0, reduced: 0, bot_admitted: 0, bot_reduced: 0, new_grassroots: 0, party_introduced: 0, party_admitted: 0, joined: 0, joined_poster: 0, joined_link: 0,
   pending: 0, grassroots: 0, reported: 0,
 };
 

@@ -48,6 +48,22 @@ const REPORTS: { unit: string; week: string; admitted: number; reduced: number; 
   { unit: "LC-TU-CHE", week: "2026-04-27", admitted: 9, reduced: 0 },
 ];
 
+/** Members admitted in the bot (10:00 Vietnam time that day), with how their application came in. */
+const BOT_MEMBERS: { unit: string; name: string; source?: string; day: string }[] = [
+  // Its week (from 04/05) has CSLC's report: the report counts, not this record.
+  { unit: "LC-DK-CSLC", name: "Lò Thị Hoa", source: "LC-DK-CSLC", day: "2026-05-06" }, // through the union's poster
+  // Weeks with no report of their union: counted from the bot, at once.
+  { unit: "LC-DK-CSLC", name: '=HYPERLINK("http://evil.example","Bấm vào")', source: "inv_abcdef", day: "2026-05-20" }, // an invite link
+  { unit: "LC-TP-DL", name: "Tẩn Văn Phin", day: "2026-06-02" }, // no link
+  // After the campaign: not counted.
+  { unit: "LC-TP-DL", name: "Giàng A Lử", day: "2026-08-15" },
+];
+/** The Monday of a day's week, as yyyy-mm-dd. */
+const mondayOf = (day: string) => {
+  const d = new Date(`${day}T00:00:00Z`);
+  return new Date(d.getTime() - ((d.getUTCDay() + 6) % 7) * 86_400_000).toISOString().slice(0, 10);
+};
+
 const demo = new Map(LAI_CHAU_DEMO.map((u) => [u.code, u]));
 const GRASSROOTS = new Set(LAI_CHAU_DEMO.filter((u) => u.type === "GRASSROOTS" || u.type === "FREELANCE_GRASSROOTS").map((u) => u.code));
 /** The child of `top` on the way down to `code`. */
@@ -59,7 +75,10 @@ function childOf(top: string, code: string): string | undefined {
 const campaignTarget = (code: string) =>
   DEMO_TARGETS.find((t) => t.unitCode === code && "campaignCode" in t.period && t.period.campaignCode === "LC-TCD-2026")?.value ?? null;
 
-/** By hand: the latest version per unit and week, grassroots unions only, Mondays within 01/05–31/07/2026. */
+/**
+ * By hand: the latest version per unit and week, grassroots unions only, Mondays within 01/05–31/07/2026; plus the
+ * members admitted in the bot in weeks (Mondays within the campaign) their union has not reported.
+ */
 function expectedFor(top: string) {
   const latest = new Map<string, (typeof REPORTS)[number]>();
   for (const r of REPORTS) latest.set(`${r.unit}|${r.week}`, r);
@@ -67,12 +86,15 @@ function expectedFor(top: string) {
   const children = LAI_CHAU_DEMO.filter((u) => u.parentCode === top).map((u) => u.code);
   const rows = children.map((code) => {
     const mine = counted.filter((r) => GRASSROOTS.has(r.unit) && childOf(top, r.unit) === code);
-    const admitted = mine.reduce((s, r) => s + r.admitted, 0);
+    const byBot = BOT_MEMBERS.filter(
+      (m) => childOf(top, m.unit) === code && mondayOf(m.day) >= "2026-05-01" && mondayOf(m.day) <= "2026-07-31" && !latest.has(`${m.unit}|${mondayOf(m.day)}`),
+    ).length;
+    const admitted = mine.reduce((s, r) => s + r.admitted, 0) + byBot;
     const reduced = mine.reduce((s, r) => s + r.reduced, 0);
     const target = campaignTarget(code);
     const net = admitted - reduced;
     const percent = target ? Math.round((net * 1000) / target) / 10 : null;
-    return { code, name: demo.get(code)!.name, target, admitted, reduced, net, percent };
+    return { code, name: demo.get(code)!.name, target, admitted, reduced, net, percent, byBot };
   });
   rows.sort((a, b) => (b.percent ?? -1) - (a.percent ?? -1) || b.net - a.net || a.name.localeCompare(b.name, "vi"));
   return rows;
@@ -151,10 +173,7 @@ beforeAll(async () => {
   await grant(prisma, users.officerDK, "OFFICER", "LC-DK");
   await grant(prisma, users.chair, "CHAIR", "LC-DK-CSLC");
   for (const r of REPORTS) await report(r.unit, r.week, r);
-  await botMember("LC-DK-CSLC", "Lò Thị Hoa", "LC-DK-CSLC", "2026-05-06"); // through the union's poster
-  await botMember("LC-DK-CSLC", '=HYPERLINK("http://evil.example","Bấm vào")', "inv_abcdef", "2026-05-20"); // an invite link
-  await botMember("LC-TP-DL", "Tẩn Văn Phin", undefined, "2026-06-02"); // no link
-  await botMember("LC-TP-DL", "Giàng A Lử", undefined, "2026-08-15"); // after the campaign: not counted
+  for (const m of BOT_MEMBERS) await botMember(m.unit, m.name, m.source, m.day);
   await application("LC-TP-NS", "Vàng Thị Mai"); // pending
 });
 afterAll(() => h?.close());
@@ -203,7 +222,8 @@ describe("/summary", () => {
     const text = msg.text ?? "";
     const expected = expectedFor("LC");
     // Hand check of the fixture itself, so the expectation cannot drift with the code under test.
-    expect(expected.find((r) => r.code === "LC-DK")).toMatchObject({ target: 60, admitted: 80, reduced: 8, net: 72, percent: 120 });
+    expect(expected.find((r) => r.code === "LC-DK")).toMatchObject({ target: 60, admitted: 81, reduced: 8, net: 73, percent: 121.7, byBot: 1 });
+    expect(expected.find((r) => r.code === "LC-TP")).toMatchObject({ admitted: 46, net: 44, byBot: 1 });
     expect(expected.find((r) => r.code === "LC-PT")).toMatchObject({ admitted: 12, net: 12, percent: 60 });
     expect(expected.find((r) => r.code === "LC-TU")).toMatchObject({ admitted: 0, net: 0, percent: 0 });
 
@@ -211,7 +231,7 @@ describe("/summary", () => {
     expected.forEach((row, i) => {
       const award = evaluateAward(config, row.code, { target: row.target, net: row.net });
       const behind = row.target !== null && row.net < row.target;
-      const mark = `${behind ? "!" : ""}${award?.qualifies ? "★" : ""}`;
+      const mark = `${behind ? "!" : ""}${award?.qualifies ? "★" : ""}${row.byBot > 0 ? "*" : ""}`;
       const cells = [String(i + 1), String(row.target ?? "–"), String(row.net), row.percent === null ? "–" : String(Math.round(row.percent))];
       expect(tableLine(text, row.code), row.code).toEqual(mark ? [...cells, mark] : cells);
     });
@@ -219,8 +239,10 @@ describe("/summary", () => {
 
     const admitted = expected.reduce((s, r) => s + r.admitted, 0);
     const reduced = expected.reduce((s, r) => s + r.reduced, 0);
-    expect([admitted, reduced]).toEqual([172, 10]);
-    expect(text).toContain(vi("summary.chat.total", { target: "300", admitted: "172", reduced: "10", net: "162", percent: "54 %" }));
+    expect([admitted, reduced]).toEqual([174, 10]);
+    expect(text).toContain(vi("summary.chat.total", { target: "300", admitted: "174", reduced: "10", net: "164", percent: "54,7 %" }));
+    // Marked as recorded by the bot, and how much of it.
+    expect(text).toContain(vi("summary.chat.botRecorded", { admitted: "2", reduced: "0" }));
     expect(text).toContain(vi("summary.chat.extra", { newGrassroots: "1", party: "2", pending: "1" }));
     expect(text).toContain(vi("summary.chat.bot", { joined: "3", poster: "1", link: "1" }));
     // Last week of the campaign (Monday 27/07/2026): 4 of the province's grassroots unions reported.
@@ -228,7 +250,7 @@ describe("/summary", () => {
     expect(text).toContain(vi("summary.chat.behind", { units: "Xã Phong Thổ, Ngành Y tế tỉnh Lai Châu, Ngành Giáo dục tỉnh Lai Châu, Xã Sìn Hồ, Xã Than Uyên" }));
     expect(text).toContain(vi("summary.chat.awardLine", { unit: "Phường Đoàn Kết", text: vi("summary.award.earned", { group: "Nhóm 1", collective: 3, individual: 6 }) }));
     expect(text).toContain(vi("summary.chat.awardLine", { unit: "Xã Bình Lư", text: vi("summary.award.earned", { group: "Nhóm 2", collective: 2, individual: 4 }) }));
-    expect(text).toContain(vi("summary.chat.awardLine", { unit: "Phường Tân Phong", text: vi("summary.award.earned", { group: "Nhóm 1", collective: 2, individual: 5 }) }));
+    expect(text).toContain(vi("summary.chat.awardLine", { unit: "Phường Tân Phong", text: vi("summary.award.earned", { group: "Nhóm 1", collective: 2, individual: 6 }) }));
     expect(text).toContain(vi("summary.chat.awardLine", { unit: "Bưu điện tỉnh Lai Châu", text: vi("summary.award.earned", { group: "Nhóm 3", collective: 2, individual: 2 }) }));
     expect(text).not.toContain(vi("summary.chat.awardLine", { unit: "Xã Phong Thổ", text: "" }).trim());
     // Units by name, not by code (the codes come with a button).
@@ -254,9 +276,9 @@ describe("/summary", () => {
     admin.press(vi("summary.chat.drill", { unit: "Phường Đoàn Kết" }));
     const msg = await admin.expect(vi("summary.chat.title", { unit: "Công đoàn phường Đoàn Kết", code: "LC-DK" }));
     const text = msg.text ?? "";
-    expect(tableLine(text, "LC-DK-CSLC")).toEqual(["-", "–", "67", "–"]);
+    expect(tableLine(text, "LC-DK-CSLC")).toEqual(["-", "–", "68", "–", "*"]);
     expect(tableLine(text, "LC-DK-AGR")).toEqual(["-", "–", "5", "–"]);
-    expect(text).toContain(vi("summary.chat.total", { target: "60", admitted: "80", reduced: "8", net: "72", percent: "120 %" }));
+    expect(text).toContain(vi("summary.chat.total", { target: "60", admitted: "81", reduced: "8", net: "73", percent: "121,7 %" }));
     // And back up.
     admin.press(vi("summary.chat.up"));
     await admin.expect(vi("summary.chat.title", { unit: "Liên đoàn Lao động tỉnh Lai Châu", code: "LC" }));
@@ -266,7 +288,7 @@ describe("/summary", () => {
     const chair = new Chat(h.fake, users.chair);
     chair.send("/summary LC-TCD-2026");
     const msg = await chair.expect(vi("summary.chat.title", { unit: "Công đoàn Công ty Cổ phần Cao su Lai Châu", code: "LC-DK-CSLC" }));
-    expect(tableLine(msg.text ?? "", "LC-DK-CSLC")).toEqual(["-", "–", "67", "–"]);
+    expect(tableLine(msg.text ?? "", "LC-DK-CSLC")).toEqual(["-", "–", "68", "–", "*"]);
     expect(msg.reply_markup?.inline_keyboard.flat().map((b) => b.text) ?? []).not.toContain(vi("summary.chat.up"));
     await chair.answer("/summary LC LC-TCD-2026", vi("summary.chat.notAllowed"));
   });
@@ -390,7 +412,7 @@ describe("/export", () => {
       expect(summary.getRow(i + 2).getCell(8).value).toBe(row.percent);
     });
     const total = (summary.getRow(expected.length + 2).values as unknown[]).slice(2, 8);
-    expect(total).toEqual(["LC", vi("summary.export.total", { unit: "Liên đoàn Lao động tỉnh Lai Châu" }), 300, 172, 10, 162]);
+    expect(total).toEqual(["LC", vi("summary.export.total", { unit: "Liên đoàn Lao động tỉnh Lai Châu" }), 300, 174, 10, 164]);
 
     const reports = wb.getWorksheet("Báo cáo tuần")!;
     expect(header(reports)).toContain("Tuần từ ngày");
@@ -453,7 +475,7 @@ describe("/export", () => {
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const lines = bytes.toString("utf8").slice(1).split("\r\n");
     expect(lines[0]).toMatch(/^Xếp hạng,Mã đơn vị,Tên đơn vị,Chỉ tiêu thực tăng,Kết nạp,Giảm,Thực tăng,% chỉ tiêu/);
-    expect(lines[1]).toMatch(/^1,LC-DK,Công đoàn phường Đoàn Kết,60,80,8,72,120,/);
+    expect(lines[1]).toMatch(/^1,LC-DK,Công đoàn phường Đoàn Kết,60,81,8,73,121\.7,/);
     expect(await h.db.prisma.auditLog.count({ where: { action: "summary.export" } })).toBe(before + 1);
   });
 });

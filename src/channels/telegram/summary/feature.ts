@@ -117,7 +117,7 @@ function tableLines(summary: Summary, rows: Summary["rows"], t: T, lang: Lang, c
     target: r.target === null ? "–" : n.format(r.target),
     net: n.format(r.net),
     percent: r.percent === null ? "–" : n.format(Math.round(r.percent)),
-    mark: `${r.behind ? "!" : ""}${r.award?.qualifies ? "★" : ""}`,
+    mark: `${r.behind ? "!" : ""}${r.award?.qualifies ? "★" : ""}${r.botAdmitted + r.botReduced > 0 ? "*" : ""}`,
   }));
   const header = {
     code: "",
@@ -166,6 +166,9 @@ export function renderTable(summary: Summary, t: T, lang: Lang, page: number, co
         percent: total.percent === null ? "–" : `${n.format(total.percent)} %`,
       }),
     ),
+    ...(total.botAdmitted + total.botReduced > 0
+      ? [escapeHtml(t("summary.chat.botRecorded", { admitted: n.format(total.botAdmitted), reduced: n.format(total.botReduced) }))]
+      : []),
     escapeHtml(t("summary.chat.extra", { newGrassroots: n.format(total.newGrassroots), party: n.format(total.partyIntroduced), pending: n.format(total.pending) })),
     escapeHtml(t("summary.chat.bot", { joined: n.format(total.joinedByBot), poster: n.format(total.joinedByPoster), link: n.format(total.joinedByLink) })),
     escapeHtml(t("summary.chat.reported", { week: formatCalendarDate(summary.latestWeek), done: n.format(total.reportedLatestWeek), total: n.format(total.grassroots) })),
