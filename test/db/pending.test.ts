@@ -4,12 +4,11 @@
 // application unseen.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dueApplicationReminders, setRemindersOn } from "../../src/drive/reminders.ts";
-import { decidersOf, submitApplication } from "../../src/membership/applications.ts";
+import { decidersOf } from "../../src/membership/applications.ts";
 import { deciderLevels, waitingNotices } from "../../src/membership/pending.ts";
 import { findUnitByCode } from "../../src/organisation/units.ts";
-import { findOrCreatePerson } from "../../src/people/people.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
-import { grant, loadDemo } from "../support/fixtures.ts";
+import { fileApplication, grant, loadDemo } from "../support/fixtures.ts";
 
 const vn = (local: string) => new Date(`${local}+07:00`);
 
@@ -20,27 +19,7 @@ describe("deciders and waiting applications", () => {
   let applicant = 72100;
   const name = (personId: string) => Object.keys(ids).find((k) => ids[k] === personId);
 
-  async function apply(code: string, createdAt: Date) {
-    const person = await findOrCreatePerson(db.prisma, { channel: "TELEGRAM", externalId: String(applicant), chatId: String(applicant) }, "vi");
-    applicant++;
-    const filed = await submitApplication(db.prisma, {
-      personId: person.id,
-      channel: "TELEGRAM",
-      draft: {
-        fullName: "Lò Văn Chờ",
-        birthDate: new Date(Date.UTC(1990, 1, 1)),
-        sex: "MALE",
-        phone: `+8497${String(applicant).padStart(7, "0")}`,
-        nationality: "VIETNAMESE",
-        workplace: { kind: "listed", unitId: unitIds[code]! },
-        jobPosition: "Thợ",
-      },
-      consent: { purpose: "MEMBERSHIP_APPLICATION", language: "vi", text: "…", givenAt: createdAt },
-    });
-    if (!filed.ok) throw new Error("refused");
-    await db.prisma.application.update({ where: { id: filed.applicationId }, data: { createdAt } });
-    return filed.applicationId;
-  }
+  const apply = (code: string, createdAt: Date) => fileApplication(db.prisma, { id: applicant++ }, code, { createdAt });
 
   beforeAll(async () => {
     db = await createTestDatabase();

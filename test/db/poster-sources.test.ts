@@ -1,13 +1,10 @@
 // applicationsBySource: how the applications for a union came in (its poster, another link, none), for
 // the summary that counts them by source.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tFor } from "../../src/i18n/i18n.ts";
-import { submitApplication } from "../../src/membership/applications.ts";
 import { applicationsBySource } from "../../src/organisation/posters.ts";
 import { findUnitByCode } from "../../src/organisation/units.ts";
-import { findOrCreatePerson } from "../../src/people/people.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
-import { loadDemo } from "../support/fixtures.ts";
+import { fileApplication, loadDemo } from "../support/fixtures.ts";
 
 describe("applicationsBySource", () => {
   let db: TestDatabase;
@@ -18,27 +15,7 @@ describe("applicationsBySource", () => {
   });
   afterAll(() => db?.destroy());
 
-  async function apply(unitCode: string, source?: string) {
-    const unit = await findUnitByCode(db.prisma, unitCode);
-    const i = ++n;
-    const person = await findOrCreatePerson(db.prisma, { channel: "TELEGRAM", externalId: `src-${i}`, chatId: `${7000 + i}` }, "vi");
-    const result = await submitApplication(db.prisma, {
-      personId: person.id,
-      channel: "TELEGRAM",
-      draft: {
-        fullName: `Người Lao Động ${i}`,
-        birthDate: new Date(Date.UTC(1990, 0, 1)),
-        sex: "MALE",
-        phone: `+8498${String(i).padStart(7, "0")}`,
-        nationality: "VIETNAMESE",
-        workplace: { kind: "listed", unitId: unit!.id },
-        jobPosition: "Công nhân",
-      },
-      consent: { purpose: "MEMBERSHIP_APPLICATION", language: "vi", text: tFor("vi")("join.consent.text"), givenAt: new Date() },
-      source,
-    });
-    expect(result.ok).toBe(true);
-  }
+  const apply = (unitCode: string, source?: string) => fileApplication(db.prisma, { id: 7000 + ++n }, unitCode, { source });
 
   it("counts each union's applications per source, poster codes told apart from other links and none", async () => {
     const cslc = (await findUnitByCode(db.prisma, "LC-DK-CSLC"))!.id;

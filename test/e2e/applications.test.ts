@@ -9,16 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NOTIFY_DECIDERS } from "../../src/channels/telegram/decision/notify-deciders.ts";
 import { sendDueReminders } from "../../src/channels/telegram/reminders/send.ts";
 import { tFor } from "../../src/i18n/i18n.ts";
-import { submitApplication } from "../../src/membership/applications.ts";
 import { formatApplicationRef } from "../../src/membership/numbers.ts";
 import { daysWaiting } from "../../src/membership/pending.ts";
-import { findUnitByCode } from "../../src/organisation/units.ts";
-import { findOrCreatePerson } from "../../src/people/people.ts";
 import { formatVietnamDate } from "../../src/shared/time.ts";
 import type { TestUser } from "../fake-telegram/server.ts";
 import { startHarness, type Harness } from "../support/app.ts";
 import { Chat } from "../support/chat.ts";
-import { grant, loadDemo } from "../support/fixtures.ts";
+import { fileApplication, grant, loadDemo } from "../support/fixtures.ts";
 
 const vi = tFor("vi");
 const DAY = 86_400_000;
@@ -58,24 +55,7 @@ describe("applications waiting for a decision", () => {
   /** Files a pending application (as the join form would) and dates it `createdAt`. */
   async function apply(unitCode: string, fullName: string, createdAt = new Date()) {
     const user = { id: nextApplicant++ };
-    const person = await findOrCreatePerson(prisma(), { channel: "TELEGRAM", externalId: String(user.id), chatId: String(user.id) }, "vi");
-    const unit = (await findUnitByCode(prisma(), unitCode))!;
-    const filed = await submitApplication(prisma(), {
-      personId: person.id,
-      channel: "TELEGRAM",
-      draft: {
-        fullName,
-        birthDate: new Date(Date.UTC(1994, 4, 12)),
-        sex: "MALE",
-        phone: `+8498${String(user.id).padStart(7, "0")}`,
-        nationality: "VIETNAMESE",
-        workplace: { kind: "listed", unitId: unit.id },
-        jobPosition: "Công nhân",
-      },
-      consent: { purpose: "MEMBERSHIP_APPLICATION", language: "vi", text: vi("join.consent.text"), givenAt: new Date() },
-    });
-    if (!filed.ok) throw new Error(`application refused: ${JSON.stringify(filed)}`);
-    await prisma().application.update({ where: { id: filed.applicationId }, data: { createdAt } });
+    const filed = await fileApplication(prisma(), user, unitCode, { fullName, createdAt });
     return { user, applicationId: filed.applicationId, ref: formatApplicationRef(filed.ref), createdAt, fullName };
   }
 

@@ -6,15 +6,14 @@ import type { Message } from "grammy/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PAGE_SIZE } from "../../src/channels/telegram/audit/feature.ts";
 import { tFor } from "../../src/i18n/i18n.ts";
-import { decideApplication, submitApplication } from "../../src/membership/applications.ts";
+import { decideApplication } from "../../src/membership/applications.ts";
 import { formatApplicationRef } from "../../src/membership/numbers.ts";
 import { findUnitByCode } from "../../src/organisation/units.ts";
-import { findOrCreatePerson } from "../../src/people/people.ts";
 import { vietnamDay } from "../../src/shared/time.ts";
 import type { TestUser } from "../fake-telegram/server.ts";
 import { startHarness, type Harness } from "../support/app.ts";
 import { Chat } from "../support/chat.ts";
-import { grant, loadDemo } from "../support/fixtures.ts";
+import { fileApplication, grant, loadDemo } from "../support/fixtures.ts";
 
 const vi = tFor("vi");
 const approveLabel = vi("audit.actions.application.approve");
@@ -31,23 +30,7 @@ describe("/audit and /audit_export", () => {
 
   /** A pending application filed through the domain, then approved by `chair`. */
   async function approvedApplication(applicant: TestUser, unitCode: string, chairPersonId: string) {
-    const person = await findOrCreatePerson(prisma(), { channel: "TELEGRAM", externalId: String(applicant.id), chatId: String(applicant.id) }, "vi");
-    const unit = (await findUnitByCode(prisma(), unitCode))!;
-    const submitted = await submitApplication(prisma(), {
-      personId: person.id,
-      channel: "TELEGRAM",
-      draft: {
-        fullName: `Người Làm Đơn ${applicant.id}`,
-        birthDate: new Date(Date.UTC(1994, 2, 3)),
-        sex: "MALE",
-        phone: `+8498${String(applicant.id).padStart(7, "0")}`,
-        nationality: "VIETNAMESE",
-        workplace: { kind: "listed", unitId: unit.id },
-        jobPosition: "Công nhân",
-      },
-      consent: { purpose: "MEMBERSHIP_APPLICATION", language: "vi", text: vi("join.consent.text"), givenAt: new Date() },
-    });
-    if (!submitted.ok) throw new Error(JSON.stringify(submitted));
+    const submitted = await fileApplication(prisma(), applicant, unitCode);
     const decided = await decideApplication(prisma(), { applicationId: submitted.applicationId, actorId: chairPersonId, decision: { kind: "approve" } });
     if (!decided.ok) throw new Error(JSON.stringify(decided));
     return formatApplicationRef(submitted.ref);

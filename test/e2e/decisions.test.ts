@@ -6,15 +6,14 @@ import type { Message } from "grammy/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NOTIFY_DECIDERS } from "../../src/channels/telegram/decision/notify-deciders.ts";
 import { tFor } from "../../src/i18n/i18n.ts";
-import { submitApplication, type Workplace } from "../../src/membership/applications.ts";
+import type { Workplace } from "../../src/membership/applications.ts";
 import { formatApplicationRef, formatMemberNumber } from "../../src/membership/numbers.ts";
 import { findUnitByCode } from "../../src/organisation/units.ts";
-import { findOrCreatePerson } from "../../src/people/people.ts";
 import { formatVietnamDate } from "../../src/shared/time.ts";
 import type { TestUser } from "../fake-telegram/server.ts";
 import { startHarness, type Harness } from "../support/app.ts";
 import { Chat } from "../support/chat.ts";
-import { grant, loadDemo } from "../support/fixtures.ts";
+import { fileApplication, grant, loadDemo } from "../support/fixtures.ts";
 
 const vi = tFor("vi");
 const already = (status: "APPROVED" | "REJECTED") => vi("decision.already", { status: vi(`decision.status.${status}`) });
@@ -40,28 +39,9 @@ describe("deciding applications", () => {
   const prisma = () => h.db.prisma;
 
   /** Files a pending application for `user`, as the join form would, without going through the form. */
-  async function apply(user: TestUser, workplace: Workplace | string, fullName = `Người Làm Đơn ${user.id}`) {
-    const person = await findOrCreatePerson(
-      prisma(),
-      { channel: "TELEGRAM", externalId: String(user.id), chatId: String(user.id) },
-      "vi",
-    );
-    const result = await submitApplication(prisma(), {
-      personId: person.id,
-      channel: "TELEGRAM",
-      draft: {
-        fullName,
-        birthDate: new Date(Date.UTC(1995, 8, 5)),
-        sex: "FEMALE",
-        phone: `+8491${String(user.id).padStart(7, "0")}`,
-        nationality: "VIETNAMESE",
-        workplace: typeof workplace === "string" ? { kind: "listed", unitId: unitId(workplace) } : workplace,
-        jobPosition: "Công nhân",
-      },
-      consent: { purpose: "MEMBERSHIP_APPLICATION", language: "vi", text: vi("join.consent.text"), givenAt: new Date() },
-    });
-    if (!result.ok) throw new Error(`application refused: ${JSON.stringify(result)}`);
-    return { personId: person.id, applicationId: result.applicationId, ref: formatApplicationRef(result.ref) };
+  async function apply(user: TestUser, workplace: Workplace | string, fullName?: string) {
+    const filed = await fileApplication(prisma(), user, workplace, { fullName });
+    return { ...filed, ref: formatApplicationRef(filed.ref) };
   }
 
   /** Runs the notify-deciders job through pg-boss and waits until it has finished. */

@@ -6,13 +6,12 @@ import type { Message } from "grammy/types";
 import { createBroadcast } from "../../src/broadcasts/broadcasts.ts";
 import { vietnamWeekStart } from "../../src/drive/reminders.ts";
 import { tFor } from "../../src/i18n/i18n.ts";
-import { submitApplication } from "../../src/membership/applications.ts";
 import { createInvite } from "../../src/organisation/invites.ts";
 import { findUnitByCode } from "../../src/organisation/units.ts";
 import { findOrCreatePerson } from "../../src/people/people.ts";
 import type { TestUser } from "../fake-telegram/server.ts";
 import { startHarness, type Harness } from "../support/app.ts";
-import { grant, loadDemo } from "../support/fixtures.ts";
+import { fileApplication, grant, loadDemo } from "../support/fixtures.ts";
 
 const vi = tFor("vi");
 
@@ -81,23 +80,7 @@ beforeAll(async () => {
   targets.memberId = (
     await prisma.member.create({ data: { personId: memberPerson.id, unitId: unit.id, fullName: "Lò Văn Mạnh", searchName: "lo van manh" } })
   ).id;
-  const applicant = await findOrCreatePerson(prisma, { channel: "TELEGRAM", externalId: "7199", chatId: "7199" }, "vi");
-  const filed = await submitApplication(prisma, {
-    personId: applicant.id,
-    channel: "TELEGRAM",
-    draft: {
-      fullName: "Vàng A Sử",
-      birthDate: new Date(Date.UTC(1990, 0, 1)),
-      sex: "MALE",
-      phone: "+84977000111",
-      nationality: "VIETNAMESE",
-      workplace: { kind: "listed", unitId: unit.id },
-      jobPosition: "Công nhân",
-    },
-    consent: { purpose: "MEMBERSHIP_APPLICATION", language: "vi", text: "…", givenAt: new Date() },
-  });
-  if (!filed.ok) throw new Error("application refused");
-  targets.applicationId = filed.applicationId;
+  targets.applicationId = (await fileApplication(prisma, { id: 7199 }, "LC-DK-CSLC", { fullName: "Vàng A Sử" })).applicationId;
   // One pending invite per persona that may revoke, so each press meets a pending one.
   for (let i = 0; i < 2; i++) {
     const invite = await createInvite(prisma, { actorId: officerIn.id, role: "CHAIR", unitId: unit.id, ttlHours: 24 });

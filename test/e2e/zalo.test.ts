@@ -5,11 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBroadcast } from "../../src/broadcasts/broadcasts.ts";
 import { NOTIFY_DECIDERS } from "../../src/channels/telegram/decision/notify-deciders.ts";
 import { tFor } from "../../src/i18n/i18n.ts";
-import { submitApplication } from "../../src/membership/applications.ts";
-import { findOrCreatePerson } from "../../src/people/people.ts";
 import { startHarness, type Harness } from "../support/app.ts";
 import { Chat } from "../support/chat.ts";
-import { grant, loadDemo } from "../support/fixtures.ts";
+import { fileApplication, grant, loadDemo } from "../support/fixtures.ts";
 import { FakeZalo } from "../fake-zalo/server.ts";
 import { freePort } from "../support/ports.ts";
 
@@ -120,15 +118,7 @@ describe("joining on Zalo", () => {
 
   it("lets a Zalo chair admit an application by typing the button's number, even after a restart", async () => {
     const chairZalo = "c0ffee00112233445566"; // chair of LC-DK-CSLC since the poster test
-    const applicant = await findOrCreatePerson(h.db.prisma, { channel: "TELEGRAM", externalId: "3003", chatId: "3003" }, "vi");
-    const unit = await h.db.prisma.unit.findUniqueOrThrow({ where: { code: "LC-DK-CSLC" } });
-    const filed = await submitApplication(h.db.prisma, {
-      personId: applicant.id,
-      channel: "TELEGRAM",
-      draft: { fullName: "Vàng A Páo", birthDate: new Date(Date.UTC(1992, 0, 2)), sex: "MALE", phone: "+84912000303", nationality: "VIETNAMESE", workplace: { kind: "listed", unitId: unit.id }, jobPosition: "Công nhân" },
-      consent: { purpose: "MEMBERSHIP_APPLICATION", language: "vi", text: vi("join.consent.text"), givenAt: new Date() },
-    });
-    if (!filed.ok) throw new Error("application refused");
+    const filed = await fileApplication(h.db.prisma, { id: 3003 }, "LC-DK-CSLC", { fullName: "Vàng A Páo" });
     await h.app.boss.send(NOTIFY_DECIDERS, { applicationId: filed.applicationId });
     const card = await zalo.expect(chairZalo, "Vàng A Páo", 15_000);
     expect(card.text).toContain(`1️⃣ ${vi("decision.approve")}`);
