@@ -9,7 +9,7 @@
 //   union's report always has 0 there).
 //   Plus what the bot recorded (admissions decided in chat, leavings recorded in /members) in the weeks a union has
 //   not reported yet, so a chair sees their own work at once; a week's report replaces the bot's numbers for that
-//   week, never adds to them (botPerUnitWeek in summarySql).
+//   week, never adds to them (botPerUnit in summarySql, over BotWeekTotal).
 // - net increase (thực tăng) = admitted − reduced, derived.
 // - target: the child's own NET_INCREASE target for the period (the other three metrics are shown in the export);
 //   % of target = net / target.
@@ -128,7 +128,7 @@ export interface Summary {
 
 interface RawRow {
   branch: string;
-  /** Reports' and bot-recorded numbers together (see botPerUnitWeek). */
+  /** Reports' and bot-recorded numbers together (see botPerUnit in summarySql). */
   admitted: number;
   reduced: number;
   bot_admitted: number;
@@ -263,49 +263,28 @@ export function summarySql(unitId: string, shape: Shape, period: ResolvedPeriod,
     ) m
     LEFT JOIN "Unit" su ON su.code = upper(btrim(a.source))`;
   const membersWhere = Prisma.sql`a.status = 'APPROVED'`;
-  // Per unit and week: what the bot recorded (members admitted in chat, members' leaving recorded in chat), for the
-  // weeks whose Monday falls in the period, as the reports count them; and whether that week has a latest report.
-  // A grassroots union's week with a report counts the report only (the chair's form was pre-filled from these same
-  // records), a week without one counts the bot's records, so nothing is counted twice. Upper-level unions' own
-  // reports are not summed (see rep), so members admitted directly into them (workplaces with no union yet) always
-  // count from the bot.
-  const weekFrom = Prisma.sql`${isoDay(period.from)}::date`;
-  const weekTo = Prisma.sql`${isoDay(period.to)}::date`;
-  const botUntil = Prisma.sql`${utcStamp(vietnamDayStart(addDays(period.to, 7)))}::timestamp`;
-  const joinTree = (alias: string, column: string) =>
-    shape === "subtree" ? Prisma.sql`JOIN tree t ON t.id = ${Prisma.raw(alias)}.${Prisma.raw(`"${column}"`)}` : Prisma.empty;
-  const botPerUnitWeek = Prisma.sql`
-    SELECT b."unitId", b.week,
-      COUNT(*) FILTER (WHERE b.joined) AS admitted, COUNT(*) FILTER (WHERE NOT b.joined) AS reduced,
-      EXISTS (SELECT 1 FROM "WeeklyReport" r WHERE r."unitId" = b."unitId" AND r."weekStart" = b.week AND r."isLatest") AS reported
-    FROM (
-      SELECT a."routedUnitId" AS "unitId", date_trunc('week', m."joinedAt" + interval '7 hours')::date AS week, true AS joined
-      FROM "Application" a
-      CROSS JOIN LATERAL (
-        SELECT mm."joinedAt" FROM "Member" mm
-        WHERE mm."applicationId" = a.id AND mm.source = 'BOT' AND mm."joinedAt" >= ${joinedFrom} AND mm."joinedAt" < ${botUntil}
-        OFFSET 0
-      ) m
-      ${joinTree("a", "routedUnitId")}
-      WHERE ${membersWhere}
-      UNION ALL
-      SELECT l."unitId", date_trunc('week', l."leftOn")::date, false
-      FROM "Member" l ${joinTree("l", "unitId")}
-      WHERE l."leftOn" >= ${weekFrom} AND l."leftOn" < ${isoDay(addDays(period.to, 7))}::date
-    ) b
-    WHERE b.week BETWEEN ${weekFrom} AND ${weekTo}
-    GROUP BY b."unitId", b.week`;
+  // Per unit: what the bot recorded (members admitted in chat, members' leaving recorded in chat) in the weeks whose
+  // Monday falls in the period, as the reports count them, from BotWeekTotal (kept by triggers) — only the weeks not
+  // `reported`: a grassroots union's week with a latest report counts the report only (the chair's form was
+  // pre-filled from these same records), a week without one counts the bot's records, so nothing is counted twice.
+  // Upper-level unions' own reports are not summed (see rep), so members admitted directly into them (workplaces
+  // with no union yet) always count from the bot.
+  const botPerUnit = Prisma.sql`
+    SELECT b."unitId", SUM(b.admitted) AS admitted, SUM(b.reduced) AS reduced
+    FROM "BotWeekTotal" b ${join("b")}
+    WHERE NOT b.reported AND b."weekStart" BETWEEN ${isoDay(period.from)}::date AND ${isoDay(period.to)}::date
+    GROUP BY b."unitId"`;
 
   const perUnit =
     shape === "whole"
       ? Prisma.sql`
     rep_u AS (${reportsPerUnit}),
     mem_u AS (${membersPerUnit} WHERE ${membersWhere} GROUP BY a."routedUnitId"),
-    bot_u AS (${botPerUnitWeek}),`
+    bot_u AS (${botPerUnit}),`
       : Prisma.sql`
     rep_u AS (${reportsPerUnit}),
     mem_u AS (${membersPerUnit} JOIN tree t ON t.id = a."routedUnitId" WHERE ${membersWhere} GROUP BY a."routedUnitId"),
-    bot_u AS (${botPerUnitWeek}),`;
+    bot_u AS (${botPerUnit}),`;
 
   return Prisma.sql`
     WITH RECURSIVE ${tree},
@@ -321,9 +300,7 @@ export function summarySql(unitId: string, shape: Shape, period: ResolvedPeriod,
       GROUP BY t.branch
     ),
     bot AS (
-      SELECT t.branch,
-        COALESCE(SUM(x.admitted) FILTER (WHERE NOT (t.grassroots AND x.reported)), 0)::int AS admitted,
-        COALESCE(SUM(x.reduced) FILTER (WHERE NOT (t.grassroots AND x.reported)), 0)::int AS reduced
+      SELECT t.branch, COALESCE(SUM(x.admitted), 0)::int AS admitted, COALESCE(SUM(x.reduced), 0)::int AS reduced
       FROM bot_u x JOIN tree t ON t.id = x."unitId"
       GROUP BY t.branch
     ),
