@@ -468,4 +468,30 @@ describe("re-asked buttons: the weekly report", { timeout: 60_000 }, () => {
     await w.busyThenCancel("report");
     expect(await h.db.prisma.weeklyReport.count()).toBe(0);
   });
+
+  it("/report: a failed check's fix, the summary's edit menu, back and send, each pressed on its re-asked message", async () => {
+    const BD = "Công đoàn Bưu điện tỉnh Lai Châu";
+    const CHAIR_BD = { id: 8732, first_name: "Chủ tịch Bưu điện" };
+    await grant(h.db.prisma, CHAIR_BD, "CHAIR", "LC-BD");
+    const range = weekRange(weekOf(new Date()));
+    const w = new Walk(h, CHAIR_BD);
+    const week = await w.chat.answer("/report", vi("reports.week_ask", { unit: BD }));
+    await w.reaskThenPress(week, vi("reports.week_this", { range }), vi("reports.ask.admitted"));
+    // 150 members in a union of 100 workers, so the checks fail and offer a fix for each answer in conflict.
+    for (const [answer, next] of [
+      ["19", "reports.ask.reduced"], ["0", "reports.ask.totalMembers"], ["150", "reports.ask.totalWorkers"], ["100", "reports.ask.partyIntroduced"],
+      ["0", "reports.ask.partyAdmitted"], ["0", "reports.ask.propagandaSessions"], ["0", "reports.ask.propagandaParticipants"],
+    ] as const) await w.chat.answer(answer, vi(next));
+    await w.chat.answer("0", vi("reports.ask.difficulties", { max: 1000 }));
+    await w.chat.answer(vi("reports.skip"), vi("reports.problems_title"));
+    const fixAsk = await w.chat.expect(vi("reports.fix_ask"));
+    const workers = vi("reports.fix", { answer: vi("reports.answer_inline", { field: vi("reports.field.totalWorkers"), value: "100" }) });
+    await w.reaskThenPress(fixAsk, workers, vi("reports.ask.totalWorkers"));
+    const summary = await w.chat.answer("160", vi("reports.summary_title", { unit: BD, range }));
+    const menu = await w.reaskThenPress(summary, vi("reports.edit"), vi("reports.edit_ask"));
+    const again = await w.reaskThenPress(menu, vi("reports.back"), vi("reports.summary_title", { unit: BD, range }), "sticker");
+    await w.reaskThenPress(again, vi("reports.confirm"), vi("reports.saved", { unit: BD, range }));
+    const saved = await h.db.prisma.weeklyReport.findFirstOrThrow({ where: { unit: { code: "LC-BD" } } });
+    expect(saved).toMatchObject({ admitted: 19, totalMembers: 150, totalWorkers: 160 });
+  });
 });
