@@ -10,16 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDriveDemo, DEMO_TARGETS, DEMO_CAMPAIGN } from "../../src/drive/demo.ts";
 import { prefill, submitReport, type ReportDraft } from "../../src/drive/reports.ts";
 import { tFor } from "../../src/i18n/i18n.ts";
-import { submitApplication } from "../../src/membership/applications.ts";
 import { LAI_CHAU_DEMO } from "../../src/organisation/demo/lai-chau.ts";
 import { findUnitByCode } from "../../src/organisation/units.ts";
-import { findOrCreatePerson } from "../../src/people/people.ts";
 import { vietnamDate } from "../../src/shared/time.ts";
 import { awardsSchema, evaluateAward } from "../../src/summary/awards.ts";
 import type { TestUser } from "../fake-telegram/server.ts";
 import { startHarness, type Harness } from "../support/app.ts";
 import { Chat } from "../support/chat.ts";
-import { grant, loadDemo } from "../support/fixtures.ts";
+import { fileApplication, grant, loadDemo } from "../support/fixtures.ts";
 
 const vi = tFor("vi");
 const users = {
@@ -131,35 +129,22 @@ async function report(unitCode: string, week: string, numbers: { admitted: numbe
 
 let n = 0;
 async function application(unitCode: string, fullName: string, source?: string) {
-  const prisma = h.db.prisma;
-  const unit = (await findUnitByCode(prisma, unitCode))!;
   const i = ++n;
-  const person = await findOrCreatePerson(prisma, { channel: "TELEGRAM", externalId: `sum-${i}`, chatId: `${99000 + i}` }, "vi");
-  const filed = await submitApplication(prisma, {
-    personId: person.id,
-    channel: "TELEGRAM",
-    draft: {
-      fullName,
-      birthDate: new Date(Date.UTC(1995, 2, 14)),
-      sex: "FEMALE",
-      phone: `+8497${String(1000000 + i)}`,
-      nationality: "VIETNAMESE",
-      workplace: { kind: "listed", unitId: unit.id },
-      jobPosition: "Công nhân",
-    },
-    consent: { purpose: "MEMBERSHIP_APPLICATION", language: "vi", text: vi("join.consent.text"), givenAt: new Date() },
+  const filed = await fileApplication(h.db.prisma, { channel: "TELEGRAM", externalId: `sum-${i}`, chatId: `${99000 + i}` }, unitCode, {
+    fullName,
+    sex: "FEMALE",
+    phone: `+8497${String(1000000 + i)}`,
     source,
   });
-  if (!filed.ok) throw new Error("application refused");
-  return { unit, person, applicationId: filed.applicationId };
+  return { unit: (await findUnitByCode(h.db.prisma, unitCode))!, personId: filed.personId, applicationId: filed.applicationId };
 }
 
 /** A member admitted through the bot on a day of the campaign (joined 10:00 Vietnam time). */
 async function botMember(unitCode: string, fullName: string, source: string | undefined, day: string) {
-  const { unit, person, applicationId } = await application(unitCode, fullName, source);
+  const { unit, personId, applicationId } = await application(unitCode, fullName, source);
   await h.db.prisma.application.update({ where: { id: applicationId }, data: { status: "APPROVED", decidedAt: new Date(`${day}T03:00:00Z`) } });
   await h.db.prisma.member.create({
-    data: { personId: person.id, unitId: unit.id, applicationId, fullName, searchName: fullName.toLowerCase(), source: "BOT", joinedAt: new Date(`${day}T03:00:00Z`) },
+    data: { personId, unitId: unit.id, applicationId, fullName, searchName: fullName.toLowerCase(), source: "BOT", joinedAt: new Date(`${day}T03:00:00Z`) },
   });
 }
 
