@@ -86,6 +86,7 @@ describe("live figures: what the bot recorded counts at once", () => {
     // The officer above sees it rolled up.
     text = await summaryOf(OFFICER, "LC-DK");
     expect(text).toContain(total(1, 0));
+    expect(text).toContain(vi("summary.chat.botRecorded", { admitted: "1", reduced: "0" }));
 
     // The chair records a long-standing member leaving today: reduced at once.
     const old = await h.db.prisma.member.create({
