@@ -1,8 +1,7 @@
 // The running application: store, migrations, job queue and the Telegram bot, started in that order
 // and stopped in reverse. Used by src/main.ts and by the end-to-end tests alike.
-import type { RunnerHandle } from "@grammyjs/runner";
 import type { Bot } from "grammy";
-import type { UserFromGetMe } from "grammy/types";
+import type { Update, UserFromGetMe } from "grammy/types";
 import type { BotConfig } from "./config.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { applyMigrations } from "./db/schema-engine.ts";
@@ -12,11 +11,13 @@ import { createBot } from "./channels/telegram/bot.ts";
 import type { BotContext } from "./channels/telegram/context.ts";
 import { registerTelegramJobs } from "./channels/telegram/jobs.ts";
 import { scheduleReminders } from "./channels/telegram/reminders/send.ts";
-import { startPolling } from "./channels/telegram/polling.ts";
-import { startWebhook } from "./channels/telegram/webhook.ts";
+import { startPolling, type Polling } from "./channels/telegram/polling.ts";
+import { startWebhook, telegramWebhookHandler } from "./channels/telegram/webhook.ts";
 import { ZaloApi } from "./channels/zalo/api.ts";
 import { ZaloGateway } from "./channels/zalo/gateway.ts";
-import { startZaloPolling, zaloIntake, zaloWebhookHandler } from "./channels/zalo/polling.ts";
+import { startZaloPolling, zaloWebhookHandler } from "./channels/zalo/polling.ts";
+import type { ZaloUpdate } from "./channels/zalo/update.ts";
+import { Inbox } from "./inbox/inbox.ts";
 import { zaloSender } from "./channels/zalo/sender.ts";
 import { startHttpServer, type HttpServer } from "./http/server.ts";
 import { publishCommands, refreshRoleMenus } from "./channels/telegram/commands.ts";
@@ -36,6 +37,8 @@ export interface App {
   http?: HttpServer;
   /** The broadcast outbox sender of this instance. */
   broadcasts: BroadcastDelivery;
+  /** Where every channel's updates are stored before they are handled. */
+  inbox: Inbox;
   stop(): Promise<void>;
 }
 
@@ -56,11 +59,13 @@ export interface AppOptions {
   broadcastTuning?: Partial<BroadcastTuning>;
   /** Poll Telegram for updates (default true); a second test instance that only sends turns it off. */
   polling?: boolean;
+  /** How long the storing instance alone may handle an update, and how often others look for lapsed ones (tests). */
+  inboxTimings?: { leaseSeconds?: number; sweepSeconds?: number };
 }
 
 export async function startApp(config: BotConfig, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
-  const db = options.db ?? (await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR }));
+  const db = options.db ?? (await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE }));
   const applied = await applyMigrations(db.adapterFactory);
   logger.info({ engine: db.engine, applied }, "database ready");
 
@@ -100,20 +105,38 @@ export async function startApp(config: BotConfig, options: AppOptions = {}): Pro
   });
   await registerBroadcastJobs(boss, { db, delivery: broadcasts, clock: options.clock });
   broadcasts.start();
-  const runner: RunnerHandle | undefined = webhook || options.polling === false ? undefined : await startPolling(bot);
-  const zaloIn = zalo ? zaloIntake(bot, zalo, logger) : undefined;
+  // Every channel's updates go through the inbox: stored, then handled one chat at a time. As many chats at once as
+  // the store has connections for, twice over (a handler spends part of its time waiting on the platform).
+  await bot.init();
+  const inbox = new Inbox({
+    prisma: db.prisma,
+    logger,
+    concurrency: Math.max(4, db.poolSize * 2),
+    ...options.inboxTimings,
+    handle: async (update) => {
+      if (update.channel === "ZALO") {
+        const converted = zalo ? await zalo.toTelegramUpdate(update.payload as ZaloUpdate) : null;
+        if (converted) await bot.handleUpdate(converted);
+      } else {
+        await bot.handleUpdate(update.payload as Update);
+      }
+    },
+  });
+  const polls = !webhook && options.polling !== false;
+  // A long-polling instance is the only one Telegram serves, so what an earlier run left is all its own.
+  await inbox.start(polls);
+  const polling: Polling | undefined = polls ? await startPolling(bot, inbox, logger) : undefined;
   const zaloHook = zalo && config.ZALO_WEBHOOK_URL && config.ZALO_WEBHOOK_SECRET ? { url: config.ZALO_WEBHOOK_URL, secret: config.ZALO_WEBHOOK_SECRET } : undefined;
-  if (zalo) await bot.init();
   const routes = {
-    ...(webhook ? { [webhook.path]: webhook.handler } : {}),
-    ...(zaloIn && zaloHook ? { [new URL(zaloHook.url).pathname]: zaloWebhookHandler(zaloIn, zaloHook.secret) } : {}),
+    ...(webhook && config.TELEGRAM_WEBHOOK_SECRET ? { [webhook.path]: telegramWebhookHandler(inbox, config.TELEGRAM_WEBHOOK_SECRET, logger) } : {}),
+    ...(zalo && zaloHook ? { [new URL(zaloHook.url).pathname]: zaloWebhookHandler(inbox, zaloHook.secret, logger) } : {}),
   };
   const port = config.PORT ?? (webhook || zaloHook ? 8080 : undefined);
   const http = port ? await startHttpServer({ port, healthy: () => db.prisma.$queryRaw`SELECT 1`.then(() => true), routes }) : undefined;
   // Zalo: a webhook once the route is served (Zalo test-calls it), else long polling, which needs no webhook set.
   if (zalo && zaloHook) await zalo.api.setWebhook(zaloHook.url, zaloHook.secret);
   else if (zalo) await zalo.api.deleteWebhook();
-  const zaloPolling = zalo && zaloIn && !zaloHook ? startZaloPolling(zaloIn, zalo, logger) : undefined;
+  const zaloPolling = zalo && !zaloHook ? startZaloPolling(inbox, zalo, logger) : undefined;
   await publishCommands(bot.api).catch((err: unknown) => logger.warn({ err }, "could not publish the command menu"));
   // Role holders' own menus, in the background and paced; stopped with the app.
   const menus = new AbortController();
@@ -130,14 +153,16 @@ export async function startApp(config: BotConfig, options: AppOptions = {}): Pro
     logger,
     http,
     broadcasts,
+    inbox,
     stop: () =>
       (stopping ??= (async () => {
         // Finish the updates in hand, then the jobs in hand, then close the store.
         // In webhook mode the webhook stays registered: other instances, or this one restarted, serve it.
         await http?.close();
-        if (runner?.isRunning()) await runner.stop();
+        await polling?.stop();
         await zaloPolling?.stop();
-        await zaloIn?.drain();
+        // Updates being handled are finished; those still queued stay in the inbox for the next start.
+        await inbox.stop(8_000);
         menus.abort();
         await menusDone;
         await broadcasts.stop();

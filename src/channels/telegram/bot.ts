@@ -1,11 +1,10 @@
 // Assembles the Telegram bot: one Composer per feature, in the order they must see updates.
 import { autoRetry } from "@grammyjs/auto-retry";
 import { conversations, createConversation } from "@grammyjs/conversations";
-import { sequentialize } from "@grammyjs/runner";
-import { PrismaAdapter } from "@grammyjs/storage-prisma";
-import { Bot, type Context, type MiddlewareFn } from "grammy";
+import { Bot, type MiddlewareFn } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import { tFor } from "../../i18n/i18n.ts";
+import { InboxConversationStorage } from "../../inbox/conversation-storage.ts";
 import { markUnreachable } from "../../people/people.ts";
 import { createApplicationsFeature } from "./applications/feature.ts";
 import { createAuditFeature } from "./audit/feature.ts";
@@ -65,10 +64,8 @@ export function createBot(deps: Deps, options: TelegramOptions): Bot<BotContext>
   const bot = new Bot<BotContext>(options.token, { client: { apiRoot: options.apiRoot, ...(options.fetch ? { fetch: options.fetch } : {}) }, botInfo: options.botInfo });
   bot.api.config.use(retryPolicy());
 
-  // Updates of one chat run one at a time (two quick messages cannot race through the form);
-  // different chats run in parallel.
-  bot.use(sequentialize((ctx: Context) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
-
+  // Updates reach the bot from the inbox (src/inbox), which runs one chat's updates one at a time and in order:
+  // two quick messages cannot race through a form.
   const guarded = bot.errorBoundary(async (error) => {
     deps.logger.error({ err: error.error, updateId: error.ctx.update.update_id }, "update failed");
     const t = error.ctx.t ?? tFor("vi");
@@ -93,7 +90,8 @@ export function createBot(deps: Deps, options: TelegramOptions): Bot<BotContext>
         type: "key",
         version: CONVERSATION_VERSION,
         prefix: "conv:",
-        adapter: new PrismaAdapter(deps.prisma.conversationState),
+        // Saving a chat's forms also marks the update handled, in one statement (see the storage).
+        adapter: new InboxConversationStorage(deps.prisma),
       },
       plugins: [retryInside],
     }),

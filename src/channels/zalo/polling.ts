@@ -1,61 +1,36 @@
-// Zalo updates into the bot, by long polling or by webhook. Polling: one update per call, no offset (returning an
+// Zalo updates into the inbox, by long polling or by webhook. Polling: one update per call, no offset (returning an
 // update consumes it), 408 when nothing came. Webhook: Zalo posts each update with the secret header; the body may be
-// wrapped or not. Either way Zalo may serve an update twice, so recent ones are remembered and skipped. Updates go to
-// the same grammY bot as Telegram's, through the gateway; one chat's updates still run one at a time (sequentialize).
+// wrapped or not. Either way Zalo may serve an update twice: the inbox keys updates by their message id and keeps one.
+// The gateway turns a stored Zalo update into the Telegram update the bot understands when it is handled, in the
+// chat's order (it reads the buttons the chat was last shown).
 import { timingSafeEqual } from "node:crypto";
-import type { Bot } from "grammy";
-import type { Update } from "grammy/types";
 import type { Handler } from "hono";
+import type { Inbox } from "../../inbox/inbox.ts";
+import type { IncomingUpdate } from "../../inbox/store.ts";
 import type { Logger } from "../../logger.ts";
-import type { BotContext } from "../telegram/context.ts";
+import { zaloChatId } from "../address.ts";
 import type { ZaloGateway } from "./gateway.ts";
 import { parseUpdate, updateKey, type ZaloUpdate } from "./update.ts";
 
-const SEEN = 1_000;
 const ERROR_PAUSE_MS = 5_000;
 
-export interface ZaloIntake {
-  /** Hands an update to the bot without waiting for it to be handled. */
-  accept(update: ZaloUpdate): void;
-  /** Waits for the updates in hand. */
-  drain(): Promise<void>;
-}
-
-export function zaloIntake(bot: Bot<BotContext>, gateway: ZaloGateway, logger: Logger): ZaloIntake {
-  const seen = new Set<string>();
-  const inFlight = new Set<Promise<unknown>>();
-  // Conversion reads the database (the buttons shown); chaining it keeps updates in the order they arrived.
-  let converting: Promise<unknown> = Promise.resolve();
-  return {
-    accept(update) {
-      const key = updateKey(update);
-      if (seen.has(key)) return;
-      seen.add(key);
-      if (seen.size > SEEN) seen.delete(seen.values().next().value!);
-      const converted = (converting = converting.catch(() => undefined).then(() => gateway.toTelegramUpdate(update)));
-      const handling = converted
-        .then((u) => (u ? bot.handleUpdate(u as Update) : undefined))
-        .catch((err: unknown) => logger.error({ err }, "zalo update failed"));
-      inFlight.add(handling);
-      void handling.finally(() => inFlight.delete(handling));
-    },
-    async drain() {
-      await Promise.allSettled([...inFlight]);
-    },
-  };
+export function incomingZalo(update: ZaloUpdate): IncomingUpdate {
+  return { channel: "ZALO", externalId: updateKey(update), chatKey: zaloChatId(update.message.chat.id), payload: update };
 }
 
 export interface ZaloPolling {
   stop(): Promise<void>;
 }
 
-export function startZaloPolling(intake: ZaloIntake, gateway: ZaloGateway, logger: Logger, pollSeconds = 30): ZaloPolling {
+export function startZaloPolling(inbox: Inbox, gateway: ZaloGateway, logger: Logger, pollSeconds = 30): ZaloPolling {
   const stopped = new AbortController();
   const loop = (async () => {
     while (!stopped.signal.aborted) {
       try {
+        await inbox.room();
         const update = await gateway.api.getUpdate(pollSeconds, stopped.signal);
-        if (update && !stopped.signal.aborted) intake.accept(update);
+        // Stored even when stopping: Zalo has already handed it over.
+        if (update) await inbox.accept([incomingZalo(update)]);
       } catch (err) {
         if (stopped.signal.aborted) break;
         logger.warn({ err }, "zalo polling failed; retrying");
@@ -68,25 +43,30 @@ export function startZaloPolling(intake: ZaloIntake, gateway: ZaloGateway, logge
   })();
   return {
     async stop() {
-      // The poll in progress is aborted; the updates in hand are finished, not dropped.
       stopped.abort();
       await loop;
-      await intake.drain();
     },
   };
 }
 
 /**
- * The webhook route: checks the secret header in constant time, answers at once, and handles the update after.
+ * The webhook route: checks the secret header in constant time and answers once the update is stored.
  * An empty or unreadable body (Zalo's health probes) gets 200 and is ignored.
  */
-export function zaloWebhookHandler(intake: ZaloIntake, secret: string): Handler {
+export function zaloWebhookHandler(inbox: Inbox, secret: string, logger: Logger): Handler {
   const expected = Buffer.from(secret);
   return async (c) => {
     const given = Buffer.from(c.req.header("x-bot-api-secret-token") ?? "");
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return c.text("forbidden", 403);
     const update = parseUpdate(await c.req.json().catch(() => undefined));
-    if (update) intake.accept(update);
+    if (update) {
+      try {
+        await inbox.accept([incomingZalo(update)]);
+      } catch (err) {
+        logger.error({ err }, "could not store a zalo webhook update");
+        return c.text("unavailable", 503);
+      }
+    }
     return c.json({ message: "Success" });
   };
 }

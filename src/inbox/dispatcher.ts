@@ -1,0 +1,118 @@
+// Hands stored updates to the bot: one chat's updates one at a time and in order, different chats in parallel up to
+// a bound the store can serve (back-pressure instead of failure: with more updates in hand than connections, the
+// extra ones wait here rather than time out waiting for a connection).
+import type { Logger } from "../logger.ts";
+import { currentHandling, type Handling } from "./handling.ts";
+import type { StoredUpdate } from "./store.ts";
+
+export interface DispatcherOptions {
+  /** Chats handled at once. */
+  concurrency: number;
+  /** Handles one update (the bot's middleware); errors the bot answers itself do not come back here. */
+  handle(update: StoredUpdate): Promise<void>;
+  /** Marks an update handled when handling it did not already (see conversation-storage.ts). */
+  markHandled(id: string): Promise<void>;
+  logger: Logger;
+}
+
+export class Dispatcher {
+  private readonly queues = new Map<string, StoredUpdate[]>();
+  private readonly waiting: string[] = [];
+  private readonly running = new Map<string, Promise<void>>();
+  /** Rows queued or in hand here, so a sweep that finds them unhandled does not queue them twice. */
+  private readonly known = new Set<string>();
+  private roomWaiters: (() => void)[] = [];
+  private stopped = false;
+
+  constructor(private readonly options: DispatcherOptions) {}
+
+  /** Updates queued or being handled. */
+  get backlog(): number {
+    return this.known.size;
+  }
+
+  has(id: string): boolean {
+    return this.known.has(id);
+  }
+
+  enqueue(updates: StoredUpdate[]): void {
+    if (this.stopped) return;
+    for (const update of updates) {
+      if (this.known.has(update.id)) continue;
+      this.known.add(update.id);
+      const queue = this.queues.get(update.chatKey);
+      if (queue) {
+        queue.push(update);
+      } else {
+        this.queues.set(update.chatKey, [update]);
+        if (!this.running.has(update.chatKey)) this.waiting.push(update.chatKey);
+      }
+    }
+    this.pump();
+  }
+
+  /** Resolves when fewer than `limit` updates are in hand: the intake waits here before taking more. */
+  async room(limit: number): Promise<void> {
+    while (!this.stopped && this.known.size >= limit) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  /** Stops taking updates and waits (up to `deadlineMs`) for those being handled; queued ones stay in the inbox. */
+  async stop(deadlineMs: number): Promise<boolean> {
+    this.stopped = true;
+    this.waiting.length = 0;
+    this.queues.clear();
+    this.wakeRoomWaiters();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), deadlineMs)));
+    const finished = await Promise.race([Promise.allSettled([...this.running.values()]).then(() => true as const), deadline]);
+    clearTimeout(timer);
+    return finished;
+  }
+
+  private pump(): void {
+    while (!this.stopped && this.running.size < this.options.concurrency && this.waiting.length > 0) {
+      const chatKey = this.waiting.shift()!;
+      const run = this.runChat(chatKey).finally(() => {
+        this.running.delete(chatKey);
+        // Updates that came for this chat while it ran: back in line behind the others.
+        if (!this.stopped && this.queues.has(chatKey)) this.waiting.push(chatKey);
+        this.pump();
+      });
+      this.running.set(chatKey, run);
+    }
+  }
+
+  private async runChat(chatKey: string): Promise<void> {
+    const queue = this.queues.get(chatKey);
+    this.queues.delete(chatKey);
+    for (const update of queue ?? []) {
+      if (this.stopped) break;
+      await this.handleOne(update);
+      this.known.delete(update.id);
+      this.wakeRoomWaiters();
+    }
+    if (this.stopped) for (const update of queue ?? []) this.known.delete(update.id);
+  }
+
+  private async handleOne(update: StoredUpdate): Promise<void> {
+    const handling: Handling = { id: update.id, marked: false };
+    try {
+      await currentHandling.run(handling, () => this.options.handle(update));
+    } catch (err) {
+      this.options.logger.error({ err, inboxId: update.id, channel: update.channel }, "update failed outside the bot");
+    }
+    if (handling.marked) return;
+    try {
+      await this.options.markHandled(update.id);
+    } catch (err) {
+      // The store is away: the update stays unhandled and is taken up again when its lease runs out.
+      this.options.logger.warn({ err, inboxId: update.id }, "could not mark an update handled");
+    }
+  }
+
+  private wakeRoomWaiters(): void {
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}

@@ -1,0 +1,12 @@
+// Which inbox update the current async work is handling. The conversation storage reads it to mark the update
+// handled in the same statement that saves the chat's forms, so a crash leaves either both or neither.
+import { AsyncLocalStorage } from "node:async_hooks";
+
+export interface Handling {
+  /** The InboxUpdate row. */
+  readonly id: string;
+  /** Set once the row is marked handled, so the dispatcher does not mark it a second time. */
+  marked: boolean;
+}
+
+export const currentHandling = new AsyncLocalStorage<Handling>();

@@ -1,0 +1,112 @@
+// The intake every channel feeds: store first, confirm to the platform after, handle from the store. Each update is
+// handled once even when the platform sends it twice, the process is killed mid-update, or the store goes away for a
+// while (see ../../README.md, "What happens to an update").
+import type { PrismaClient } from "../db/database.ts";
+import type { Logger } from "../logger.ts";
+import { Dispatcher } from "./dispatcher.ts";
+import { claimUnhandled, markHandled, purgeHandled, storeUpdates, type IncomingUpdate, type StoredUpdate } from "./store.ts";
+
+export interface InboxOptions {
+  prisma: PrismaClient;
+  logger: Logger;
+  /** Chats handled at once (bounded by the store's connections). */
+  concurrency: number;
+  handle(update: StoredUpdate): Promise<void>;
+  /** How long the storing instance alone may handle an update (default 60 s). */
+  leaseSeconds?: number;
+  /** How often unhandled updates whose lease ran out are looked for (default 15 s). */
+  sweepSeconds?: number;
+  /** Updates in hand before the intake stops taking more from the platform (default 2,000). */
+  highWater?: number;
+}
+
+const KEEP_HANDLED_HOURS = 48;
+const STORE_RETRY_MS = [200, 500, 1_000, 2_000, 5_000];
+
+export class Inbox {
+  private readonly dispatcher: Dispatcher;
+  private readonly leaseSeconds: number;
+  private sweeper?: NodeJS.Timeout;
+  private sweeping?: Promise<void>;
+  private lastPurge = 0;
+  private closed = false;
+
+  constructor(private readonly options: InboxOptions) {
+    this.leaseSeconds = options.leaseSeconds ?? 60;
+    this.dispatcher = new Dispatcher({
+      concurrency: options.concurrency,
+      handle: options.handle,
+      markHandled: (id) => markHandled(options.prisma, id),
+      logger: options.logger,
+    });
+  }
+
+  /**
+   * Takes up what an earlier run left unhandled and starts the periodic sweep. `takeAll` is for the single
+   * long-polling instance: nobody else can hold an update, so there is no lease to wait out after a crash.
+   */
+  async start(takeAll: boolean): Promise<void> {
+    await this.claim(takeAll);
+    const every = (this.options.sweepSeconds ?? 15) * 1000;
+    this.sweeper = setInterval(() => void (this.sweeping ??= this.sweep().finally(() => (this.sweeping = undefined))), every);
+    this.sweeper.unref();
+  }
+
+  /**
+   * Stores updates durably (retrying while the store is away) and queues the new ones; resolves once they are
+   * stored, which is when the platform may be told they arrived. Re-sent updates are dropped here.
+   */
+  async accept(updates: IncomingUpdate[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const stored = await storeUpdates(this.options.prisma, updates, this.leaseSeconds);
+        this.dispatcher.enqueue(stored);
+        return;
+      } catch (err) {
+        if (this.closed || attempt >= STORE_RETRY_MS.length) throw err;
+        this.options.logger.warn({ err, attempt }, "could not store updates; retrying");
+        await new Promise((resolve) => setTimeout(resolve, STORE_RETRY_MS[attempt]));
+      }
+    }
+  }
+
+  /** Waits until the updates in hand are few enough to take more (back-pressure on the platform). */
+  room(): Promise<void> {
+    return this.dispatcher.room(this.options.highWater ?? 2_000);
+  }
+
+  get backlog(): number {
+    return this.dispatcher.backlog;
+  }
+
+  /** Stops taking updates, waits up to `deadlineMs` for those being handled; the rest stay stored for the next run. */
+  async stop(deadlineMs: number): Promise<boolean> {
+    this.closed = true;
+    clearInterval(this.sweeper);
+    await this.sweeping;
+    return this.dispatcher.stop(deadlineMs);
+  }
+
+  private async sweep(): Promise<void> {
+    try {
+      await this.claim(false);
+      if (Date.now() - this.lastPurge > 3_600_000) {
+        this.lastPurge = Date.now();
+        await purgeHandled(this.options.prisma, KEEP_HANDLED_HOURS);
+      }
+    } catch (err) {
+      this.options.logger.warn({ err }, "inbox sweep failed");
+    }
+  }
+
+  private async claim(all: boolean): Promise<void> {
+    for (let afterId = "0"; ; ) {
+      const rows = await claimUnhandled(this.options.prisma, { all, leaseSeconds: this.leaseSeconds, limit: 500, afterId });
+      const fresh = rows.filter((r) => !this.dispatcher.has(r.id));
+      if (fresh.length > 0) this.options.logger.info({ count: fresh.length }, "taking up unhandled updates");
+      this.dispatcher.enqueue(fresh);
+      if (rows.length < 500 || this.closed) return;
+      afterId = rows.at(-1)!.id;
+    }
+  }
+}
