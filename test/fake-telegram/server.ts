@@ -540,6 +540,15 @@ export class FakeTelegram {
     this.faults.push({ ...spec, method, remaining: spec.times ?? 1 });
   }
 
+  /**
+   * Telegram sends an update again when it is not sure the bot got it: the same update_id, queued once more. Called
+   * in the same tick as the first send, both arrive in one getUpdates batch.
+   */
+  repeat(update: Update): void {
+    this.queue.push(structuredClone(update));
+    realSetImmediate(() => (this.webhook ? void this.pushWebhook() : this.flushPoll()));
+  }
+
   /** Answer `method` with a custom handler (adds methods the fake lacks, or overrides one). */
   stub(method: string, handler: StubHandler): void {
     this.stubs.set(method, handler);

@@ -34,13 +34,15 @@ export interface HarnessOptions {
   /** More configuration, as environment variables (e.g. a webhook). */
   env?: Record<string, string>;
   fake?: FakeTelegramOptions;
+  /** PostgreSQL connections in the app's pool (a burst larger than the pool must still be served). */
+  poolSize?: number;
   /** Passed on to startApp, e.g. a live reminder schedule with a test clock. */
   app?: Pick<AppOptions, "scheduleReminders" | "remindersCron" | "clock" | "bossTimings" | "broadcastTuning">;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const fake = await FakeTelegram.start(options.fake);
-  const db = await createTestDatabase();
+  const db = await createTestDatabase({ poolSize: options.poolSize });
   const logs = new LogCapture();
   const config = loadConfig(
     { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, LOG_LEVEL: options.logLevel ?? "debug", ...options.env },

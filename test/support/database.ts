@@ -6,7 +6,7 @@ import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { inject } from "vitest";
 import { PrismaClient } from "../../src/generated/prisma/client.ts";
-import { openDatabase, type Database } from "../../src/db/database.ts";
+import { openDatabase, prismaClientOptions, type Database } from "../../src/db/database.ts";
 import { adminUrl, databaseUrl } from "./pg-urls.ts";
 
 export const ENGINE: "postgres" | "pglite" = process.env.TEST_DB_ENGINE === "postgres" ? "postgres" : "pglite";
@@ -18,13 +18,14 @@ export interface TestDatabase extends Database {
   destroy(): Promise<void>;
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
+/** `poolSize`: PostgreSQL connections in the app's pool (PGlite has one). */
+export async function createTestDatabase(options: { poolSize?: number } = {}): Promise<TestDatabase> {
   const template = inject("dbTemplate");
   if (ENGINE === "postgres") {
     const name = `cd_test_${randomBytes(6).toString("hex")}`;
     await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${template}`);
     const url = databaseUrl(name);
-    const db = await openDatabase({ url, dataDir: "" });
+    const db = await openDatabase({ url, dataDir: "", poolSize: options.poolSize });
     return {
       ...db,
       url,
@@ -37,12 +38,12 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const dump = await readFile(template);
   const pglite = await PGlite.create({ loadDataDir: new Blob([dump]) });
   const adapterFactory = new PrismaPGlite(pglite);
-  const prisma = new PrismaClient({ adapter: adapterFactory });
+  const prisma = new PrismaClient({ adapter: adapterFactory, ...prismaClientOptions });
   const close = async () => {
     await prisma.$disconnect();
     if (!pglite.closed) await pglite.close();
   };
-  return { prisma, engine: "pglite", adapterFactory, pglite, close, destroy: close };
+  return { prisma, engine: "pglite", adapterFactory, pglite, poolSize: 1, close, destroy: close };
 }
 
 async function adminQuery(sql: string) {
