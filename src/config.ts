@@ -23,6 +23,13 @@ const schema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\/.+/, { message: "config.bad_database_url" })
     .optional(),
+  /** PostgreSQL connections the bot uses at once (its update handling is bounded by it); unset means 10. */
+  DATABASE_POOL_SIZE: z.coerce
+    .number({ message: "config.bad_pool_size" })
+    .int({ message: "config.bad_pool_size" })
+    .min(1, { message: "config.bad_pool_size" })
+    .max(500, { message: "config.bad_pool_size" })
+    .optional(),
   DATA_DIR: z.string().min(1).default("./data"),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: "config.bad_log_level" }).default("info"),
   OPERATOR_LANGUAGE: z.enum(["vi", "en"], { message: "config.bad_language" }).default("vi"),

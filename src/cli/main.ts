@@ -2,6 +2,7 @@
 // the embedded database in DATA_DIR), and migrates it first, so it can be the very first command run.
 import { loadConfigOrExit } from "../config.ts";
 import { openDatabase } from "../db/database.ts";
+import { exitIfStoreBusy } from "../db/embedded-lock.ts";
 import { applyMigrations } from "../db/schema-engine.ts";
 import { operatorLang, tFor } from "../i18n/i18n.ts";
 import { basicCommands } from "./basics.ts";
@@ -30,7 +31,7 @@ async function main(): Promise<number> {
     return name && name !== "help" ? 2 : 0;
   }
   const config = loadConfigOrExit(process.env, { requireBotToken: false });
-  const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR }).catch(exitIfStoreBusy);
   try {
     await applyMigrations(db.adapterFactory);
     return await command(db.prisma, args);

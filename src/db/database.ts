@@ -2,10 +2,13 @@
 // local folder, so the bot runs with no database server at all.
 import { mkdir } from "node:fs/promises";
 import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../generated/prisma/client.ts";
+import { lockEmbeddedStore } from "./embedded-lock.ts";
+import { countPgliteStatements, countPgStatements } from "../metrics/statements.ts";
 
 export type { PrismaClient };
 
@@ -21,6 +24,8 @@ export interface Database {
   adapterFactory: SqlMigrationAwareDriverAdapterFactory;
   /** Set for PGlite: there is only one connection, so other libraries must share it. */
   pglite?: PGlite;
+  /** Connections Prisma may use at once (1 for PGlite): what bounds the work worth running in parallel. */
+  poolSize: number;
   connectionString?: string;
   close(): Promise<void>;
 }
@@ -30,34 +35,85 @@ export interface DatabaseOptions {
   url?: string;
   /** PGlite data folder; "memory://" keeps everything in memory (tests). */
   dataDir: string;
+  /** PostgreSQL only: connections in Prisma's pool (default 10). */
+  poolSize?: number;
+}
+
+export const DEFAULT_POOL_SIZE = 10;
+
+/**
+ * For every PrismaClient we make. Interactive transactions queue for a connection instead of failing after
+ * Prisma's default 2 s: under a burst the pool is busy, not broken, and a refused "submit" loses an answer.
+ * Minimal errors: the other formats capture a call-site stack trace for every query, a large share of CPU.
+ */
+export const prismaClientOptions = {
+  errorFormat: "minimal",
+  transactionOptions: { maxWait: 60_000, timeout: 30_000 },
+} as const;
+
+/** How long a query may queue for a pooled connection; the same as a transaction, for the same reason. */
+const POOL_WAIT_MS = prismaClientOptions.transactionOptions.maxWait;
+/** How long opening a new connection may take: a dead server should still fail fast. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * pg-pool uses one setting, connectionTimeoutMillis, both for queueing behind busy connections and for opening a
+ * new one. The pool gets the long wait; each connection keeps the short one through its own Client options.
+ */
+class FastConnectClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(typeof config === "string" ? { connectionString: config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS } : { ...config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  }
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) {
+    const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
     // Prisma 7's pg pool waits forever for a connection by default; a dead server should fail fast.
-    const pgConfig = { connectionString: options.url, connectionTimeoutMillis: 10_000, keepAlive: true };
+    const pgConfig: pg.PoolConfig = {
+      connectionString: options.url,
+      max: poolSize,
+      connectionTimeoutMillis: POOL_WAIT_MS,
+      Client: FastConnectClient,
+      keepAlive: true,
+    };
+    countPgStatements();
     const adapterFactory = new PrismaPg(pgConfig);
-    const prisma = new PrismaClient({ adapter: adapterFactory });
+    const prisma = new PrismaClient({ adapter: adapterFactory, ...prismaClientOptions });
     return {
       prisma,
       engine: "postgres",
       adapterFactory,
       connectionString: options.url,
+      poolSize,
       close: () => prisma.$disconnect(),
     };
   }
-  if (!options.dataDir.startsWith("memory://")) await mkdir(options.dataDir, { recursive: true });
-  const pglite = await PGlite.create(options.dataDir);
-  const adapterFactory = new PrismaPGlite(pglite);
-  const prisma = new PrismaClient({ adapter: adapterFactory });
-  return {
-    prisma,
-    engine: "pglite",
-    adapterFactory,
-    pglite,
-    close: async () => {
-      await prisma.$disconnect();
-      await pglite.close();
-    },
-  };
+  const inMemory = options.dataDir.startsWith("memory://");
+  if (!inMemory) await mkdir(options.dataDir, { recursive: true });
+  const lock = inMemory ? undefined : lockEmbeddedStore(options.dataDir);
+  try {
+    const pglite = await PGlite.create(options.dataDir);
+    countPgliteStatements(pglite);
+    const adapterFactory = new PrismaPGlite(pglite);
+    const prisma = new PrismaClient({ adapter: adapterFactory, ...prismaClientOptions });
+    return {
+      prisma,
+      engine: "pglite",
+      adapterFactory,
+      pglite,
+      poolSize: 1,
+      close: async () => {
+        try {
+          await prisma.$disconnect();
+          if (!pglite.closed) await pglite.close();
+        } finally {
+          lock?.release();
+        }
+      },
+    };
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
 }

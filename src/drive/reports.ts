@@ -8,6 +8,7 @@
 import type { LeaveReason, UnitType } from "../generated/prisma/client.ts";
 import type { PrismaClient } from "../db/database.ts";
 import { writeAudit } from "../audit/audit.ts";
+import { retryTransient } from "../db/transient.ts";
 import { authorize } from "../policy/policy.ts";
 import { isGrassroots, subtreeIds } from "../organisation/units.ts";
 import { vietnamDate, vietnamDayStart } from "../shared/time.ts";
@@ -282,7 +283,8 @@ export async function submitReport(
   if (blocking.length > 0) return { kind: "invalid", problems: blocking };
 
   const reductions = Object.fromEntries(LEAVE_REASONS.filter((r) => (draft.reductions[r] ?? 0) > 0).map((r) => [r, draft.reductions[r]!]));
-  return prisma.$transaction(async (tx) => {
+  // Safe to run again: the version is read inside the same transaction.
+  return retryTransient(() => prisma.$transaction(async (tx) => {
     const latest = await tx.weeklyReport.aggregate({ where: { unitId: unit.id, weekStart }, _max: { version: true } });
     const version = (latest._max.version ?? 0) + 1;
     await tx.weeklyReport.updateMany({ where: { unitId: unit.id, weekStart, isLatest: true }, data: { isLatest: false } });
@@ -317,7 +319,7 @@ export async function submitReport(
       after: { weekStart: isoDay(weekStart), version, admitted: draft.admitted, reduced: draft.reduced, totalMembers: draft.totalMembers, totalWorkers: draft.totalWorkers },
     });
     return { kind: "saved" as const, version, reportId: report.id };
-  });
+  }));
 }
 
 /** The report that counts for a unit and week: the latest version, or null. */

@@ -3,6 +3,7 @@
 import type { Application, Channel, Nationality, Prisma, Sex } from "../generated/prisma/client.ts";
 import type { PrismaClient } from "../db/database.ts";
 import { writeAudit } from "../audit/audit.ts";
+import { retryTransient } from "../db/transient.ts";
 import { authorize } from "../policy/policy.ts";
 import { isGrassroots } from "../organisation/units.ts";
 import { CONSENT_VERSIONS, type GivenConsent } from "./consent.ts";
@@ -128,7 +129,8 @@ export async function submitApplication(
   });
   if (!eligibility.eligible) return { ok: false, reason: "ineligible", detail: eligibility.reason };
 
-  return prisma.$transaction(async (tx) => {
+  // Safe to run again: all of it is one transaction, and the standing check sees an earlier try that did commit.
+  return retryTransient(() => prisma.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`apply:person:${input.personId}`}))`;
     const standing = await standingOf(tx, { personId: input.personId });
     if (standing.kind === "pending" || standing.kind === "member") return { ok: false, reason: "already", standing };
@@ -176,7 +178,7 @@ export async function submitApplication(
       select: { id: true, ref: true },
     });
     return { ok: true, applicationId: application.id, ref: application.ref };
-  });
+  }));
 }
 
 /**
