@@ -13,7 +13,7 @@ import type { PrismaClient } from "../db/database.ts";
 import { writeAudit } from "../audit/audit.ts";
 import { LANGUAGES, tFor, type T } from "../i18n/i18n.ts";
 import { authorize, unitsWhere } from "../policy/policy.ts";
-import { readSheet } from "../shared/spreadsheet.ts";
+import { readSheetOffThread } from "../shared/spreadsheet.ts";
 import { cleanText, toSearchText } from "../shared/text.ts";
 import type { Actor } from "./campaigns.ts";
 
@@ -284,7 +284,7 @@ export async function importTargets(
   options: { dryRun?: boolean } = {},
 ): Promise<TargetImportResult> {
   const fail = (errors: TargetImportError[]): TargetImportResult => ({ errors, changes: [], created: 0, updated: 0, unchanged: 0, written: false, warnings: [] });
-  const sheet = await readSheet(file.bytes, file.name, acceptedHeaders());
+  const sheet = await readSheetOffThread(file.bytes, file.name, acceptedHeaders());
   const missing = (["code", "metric", "value"] as TargetColumn[]).filter((c) => sheet.missingColumns.includes(c));
   if (sheet.missingColumns.includes("year") && sheet.missingColumns.includes("campaign")) missing.push("year");
   if (missing.length > 0) return fail([{ line: null, key: "targets.import.errors.missingColumns", params: { columns: missing.join(", ") } }]);

@@ -1,41 +1,29 @@
 // Importing a grassroots union's existing member rolls (members admitted before, or outside, the bot) from an .xlsx
 // or .csv file. Every row is validated first and problems are reported by line number; the import is all or
-// nothing, in one transaction; importing the same file again changes nothing. Knows nothing of chat platforms:
-// problems are i18n keys with their parameters.
-import type { Prisma, Sex } from "../generated/prisma/client.ts";
+// nothing; importing the same file again changes nothing. Knows nothing of chat platforms: problems are i18n keys
+// with their parameters.
+//
+// A roll can have 20,000 rows, and nobody else's reply may wait for it: the file is read and checked on a worker
+// thread (member-rows.ts), the store is read in pages and written in batches, with the event loop free between them.
+// On PostgreSQL the batches are one transaction, committed once, while other updates use the pool's other
+// connections. PGlite has one connection, and an open transaction would hold everyone else's queries for the whole
+// import: there each batch commits on its own, every row of the import carries the same createdAt (the import's
+// mark), any failure deletes what was written under that mark, and the audit row is written with the last batch, so
+// a complete import is exactly one with its audit row. Only a crash of the process mid-import can leave part of a
+// roll; importing the same file again then adds the rest (rows already there count as unchanged).
+import type { Prisma } from "../generated/prisma/client.ts";
 import type { PrismaClient } from "../db/database.ts";
 import { writeAudit } from "../audit/audit.ts";
 import type { T } from "../i18n/i18n.ts";
 import { authorize } from "../policy/policy.ts";
 import { isGrassroots } from "../organisation/units.ts";
-import { readSheet, SpreadsheetError } from "../shared/spreadsheet.ts";
-import { cleanText, toSearchText, truncate } from "../shared/text.ts";
+import { offThread } from "../shared/spreadsheet.ts";
+import { truncate } from "../shared/text.ts";
 import { vietnamDay, type CalendarDay } from "../shared/time.ts";
-import { calendarDayToDate, dateToCalendarDay, parseBirthDate, parseFullName, parsePhone } from "./application-fields.ts";
-import { compareDays } from "./eligibility.ts";
-import { parseDayFirstDate } from "./members.ts";
+import { calendarDayToDate } from "./application-fields.ts";
+import { MEMBER_ROW_ERRORS, type LineProblems, type MemberColumn, type MemberFile, type MemberRow, type Problem } from "./member-rows.ts";
 
-/**
- * The columns of the member roll, each with the headers accepted for it (compared without diacritics, case, "*"
- * marks or parenthesised hints, so "Họ và tên", "HỌ VÀ TÊN (*)" and "ho va ten" all match).
- */
-export const MEMBER_COLUMNS = {
-  fullName: ["ho va ten", "ho ten", "full name", "name"],
-  birthDate: ["ngay sinh", "ngay thang nam sinh", "date of birth", "birth date"],
-  sex: ["gioi tinh", "sex", "gender"],
-  phone: ["so dien thoai", "dien thoai", "sdt", "phone", "phone number"],
-  joinedOn: ["ngay ket nap", "ngay vao cong doan", "ngay gia nhap", "date joined", "joined on"],
-  /** Optional, and not stored: the card number of the old rolls. */
-  oldCard: ["so the cu", "so the", "so the doan vien", "old card number"],
-} as const;
-export type MemberColumn = keyof typeof MEMBER_COLUMNS;
-const REQUIRED: MemberColumn[] = ["fullName", "birthDate", "sex", "phone", "joinedOn"];
-
-export type Problem = { key: string; params?: Record<string, string | number> };
-export interface LineProblems {
-  line: number;
-  problems: Problem[];
-}
+export type { LineProblems, MemberColumn, Problem } from "./member-rows.ts";
 
 export type ImportCheck =
   | { ok: true; total: number; created: number; unchanged: number }
@@ -47,167 +35,113 @@ export type ImportCheck =
 
 export type ImportResult = ImportCheck | { ok: false; reason: "forbidden" };
 
-const E = {
-  nameMissing: "members.import.errors.name_missing",
-  name: "members.import.errors.name_invalid",
-  birthMissing: "members.import.errors.birth_missing",
-  birth: "members.import.errors.birth_invalid",
-  birthAge: "members.import.errors.birth_age",
-  sexMissing: "members.import.errors.sex_missing",
-  sex: "members.import.errors.sex_invalid",
-  phone: "members.import.errors.phone_invalid",
-  joinedMissing: "members.import.errors.joined_missing",
-  joined: "members.import.errors.joined_invalid",
-  joinedFuture: "members.import.errors.joined_future",
-  joinedBeforeBirth: "members.import.errors.joined_before_birth",
-  duplicate: "members.import.errors.duplicate",
-  otherUnit: "members.import.errors.other_unit",
-} as const;
+/**
+ * Rows per INSERT. PGlite runs on this thread, so a batch there is time nobody else is answered: smaller batches.
+ * On PostgreSQL a batch costs this thread little but a round trip.
+ */
+const WRITE_BATCH = { pglite: 500, postgres: 1000 } as const;
+/** Rows per read of the union's roll, and phones per lookup in other unions. */
+const READ_PAGE = 2000;
+const PHONE_LOOKUP = 1000;
+/** The PostgreSQL transaction may take this long: 20,000 rows take a few seconds, on a busy server more. */
+const TRANSACTION_TIMEOUT_MS = 5 * 60_000;
 
-/** A valid row, ready to be stored. */
-interface MemberRow {
-  line: number;
-  fullName: string;
-  searchName: string;
-  birthDate: Date;
-  sex: Sex;
-  phone: string | null;
-  joined: CalendarDay;
-}
+const MEMBER_ROWS_MODULE = new URL("./member-rows.ts", import.meta.url);
 
-const SEXES: Record<string, Sex> = { nam: "MALE", male: "MALE", m: "MALE", nu: "FEMALE", female: "FEMALE", f: "FEMALE" };
-
-const shown = (raw: string) => truncate(raw, 30);
+/** Lets the updates waiting behind this work run (and their queries reach the store) before it goes on. */
+const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Vietnam's midnight at the start of a calendar day, as an instant: the day a member joined. */
 function startOfVietnamDay(day: CalendarDay): Date {
   return new Date(calendarDayToDate(day).getTime() - 7 * 3600_000);
 }
 
-/** Validates every row; returns the valid ones and the problems by line (within-file duplicates included). */
-export function parseMemberRows(rows: { line: number; cells: Record<string, string> }[], today: CalendarDay) {
-  const valid: MemberRow[] = [];
-  const lines: LineProblems[] = [];
-  const byPhone = new Map<string, number>();
-  const byNameBirth = new Map<string, number>();
-  for (const { line, cells } of rows) {
-    const problems: Problem[] = [];
-    const raw = (k: MemberColumn) => cleanText(cells[k] ?? "");
+type Db = PrismaClient | Prisma.TransactionClient;
 
-    let fullName: string | undefined;
-    if (raw("fullName") === "") problems.push({ key: E.nameMissing });
-    else {
-      const parsed = parseFullName(raw("fullName"));
-      if (parsed.ok) fullName = parsed.value;
-      else problems.push({ key: E.name, params: { value: shown(raw("fullName")) } });
-    }
-
-    let birthDate: Date | undefined;
-    if (raw("birthDate") === "") problems.push({ key: E.birthMissing });
-    else {
-      const parsed = parseBirthDate(raw("birthDate"), today);
-      if (parsed.ok) birthDate = parsed.value;
-      else if (parsed.error.key === "join.errors.dob_too_young" || parsed.error.key === "join.errors.dob_too_old") {
-        problems.push({ key: E.birthAge, params: { value: shown(raw("birthDate")) } });
-      } else problems.push({ key: E.birth, params: { value: shown(raw("birthDate")) } });
-    }
-
-    let sex: Sex | undefined;
-    if (raw("sex") === "") problems.push({ key: E.sexMissing });
-    else {
-      sex = SEXES[toSearchText(raw("sex")).replace(/\.$/, "")];
-      if (!sex) problems.push({ key: E.sex, params: { value: shown(raw("sex")) } });
-    }
-
-    let phone: string | null = null;
-    if (raw("phone") !== "") {
-      const parsed = parsePhone(raw("phone"));
-      if (parsed.ok) phone = parsed.value;
-      else problems.push({ key: E.phone, params: { value: shown(raw("phone")) } });
-    }
-
-    let joined: CalendarDay | undefined;
-    if (raw("joinedOn") === "") problems.push({ key: E.joinedMissing });
-    else {
-      const parsed = parseDayFirstDate(raw("joinedOn"));
-      if (!parsed.ok) problems.push({ key: E.joined, params: { value: shown(raw("joinedOn")) } });
-      else if (compareDays(parsed.value, today) > 0) problems.push({ key: E.joinedFuture, params: { value: shown(raw("joinedOn")) } });
-      else if (birthDate && compareDays(parsed.value, dateToCalendarDay(birthDate)) <= 0) {
-        problems.push({ key: E.joinedBeforeBirth, params: { value: shown(raw("joinedOn")) } });
-      } else joined = parsed.value;
-    }
-
-    if (problems.length === 0 && fullName && birthDate && sex && joined) {
-      const searchName = toSearchText(fullName);
-      const nameBirth = `${searchName}|${birthDate.toISOString()}`;
-      const earlier = (phone ? byPhone.get(phone) : undefined) ?? byNameBirth.get(nameBirth);
-      if (earlier !== undefined) {
-        problems.push({ key: E.duplicate, params: { other: earlier } });
-      } else {
-        if (phone) byPhone.set(phone, line);
-        byNameBirth.set(nameBirth, line);
-        valid.push({ line, fullName, searchName, birthDate, sex, phone, joined });
-      }
-    }
-    if (problems.length) lines.push({ line, problems });
+const singleConnection = new WeakMap<PrismaClient, Promise<boolean>>();
+/** Whether the client is on PGlite (one connection, running on this thread); asked once per client. */
+function onSingleConnection(prisma: PrismaClient): Promise<boolean> {
+  let known = singleConnection.get(prisma);
+  if (!known) {
+    known = prisma.$queryRaw<{ version: string }[]>`SELECT version() AS version`.then((rows) => /PGlite/i.test(rows[0]?.version ?? ""));
+    singleConnection.set(prisma, known);
   }
-  return { valid, lines };
+  return known;
 }
 
-type Db = PrismaClient | Prisma.TransactionClient;
+/** The file read and checked on a worker thread: what needs no database. */
+function readFile(file: Buffer, fileName: string, today: CalendarDay): Promise<MemberFile> {
+  return offThread<MemberFile>(MEMBER_ROWS_MODULE, "readMemberFile", [file, fileName, today]);
+}
+
+const nameBirth = (searchName: string, birthDate: Date) => `${searchName}|${birthDate.toISOString()}`;
+
+/** The phones and name-and-birth-date keys on the union's roll (those who left included), read a page at a time. */
+async function unitRoll(db: Db, unitId: string) {
+  const phones = new Set<string>();
+  const nameBirths = new Set<string>();
+  let after: string | undefined;
+  for (;;) {
+    const page = await db.member.findMany({
+      where: { unitId, ...(after ? { id: { gt: after } } : {}) },
+      select: { id: true, phone: true, searchName: true, birthDate: true },
+      orderBy: { id: "asc" },
+      take: READ_PAGE,
+    });
+    for (const m of page) {
+      if (m.phone) phones.add(m.phone);
+      if (m.birthDate) nameBirths.add(nameBirth(m.searchName, m.birthDate));
+    }
+    if (page.length < READ_PAGE) return { phones, nameBirths };
+    after = page[page.length - 1]!.id;
+    await yieldToOthers();
+  }
+}
+
+/** Which of `phones` belong to a current member of another union, looked up a slice at a time. */
+async function phonesElsewhere(db: Db, unitId: string, phones: string[]) {
+  const found = new Set<string>();
+  for (let i = 0; i < phones.length; i += PHONE_LOOKUP) {
+    const slice = phones.slice(i, i + PHONE_LOOKUP);
+    const rows = await db.member.findMany({
+      where: { phone: { in: slice }, unitId: { not: unitId }, leftOn: null },
+      select: { phone: true },
+    });
+    for (const r of rows) if (r.phone) found.add(r.phone);
+    if (i + PHONE_LOOKUP < phones.length) await yieldToOthers();
+  }
+  return found;
+}
 
 /** Splits valid rows into new and already there; a phone of a current member of another union is a problem. */
 async function classify(db: Db, unitId: string, rows: MemberRow[]) {
-  const phones = rows.flatMap((r) => (r.phone ? [r.phone] : []));
-  const existing = await db.member.findMany({
-    where: { OR: [{ unitId }, ...(phones.length ? [{ phone: { in: phones } }] : [])] },
-    select: { unitId: true, phone: true, searchName: true, birthDate: true, leftOn: true },
-  });
-  const here = existing.filter((m) => m.unitId === unitId);
-  const herePhones = new Set(here.flatMap((m) => (m.phone ? [m.phone] : [])));
-  const hereNameBirth = new Set(here.flatMap((m) => (m.birthDate ? [`${m.searchName}|${m.birthDate.toISOString()}`] : [])));
-  const elsewhere = new Set(existing.filter((m) => m.unitId !== unitId && !m.leftOn && m.phone).map((m) => m.phone as string));
-
+  const here = await unitRoll(db, unitId);
+  const isHere = (row: MemberRow) => (row.phone !== null && here.phones.has(row.phone)) || here.nameBirths.has(nameBirth(row.searchName, row.birthDate));
+  const candidates = rows.filter((row) => !isHere(row));
+  const elsewhere = await phonesElsewhere(db, unitId, candidates.flatMap((r) => (r.phone ? [r.phone] : [])));
   const fresh: MemberRow[] = [];
   const lines: LineProblems[] = [];
-  let unchanged = 0;
-  for (const row of rows) {
-    if ((row.phone && herePhones.has(row.phone)) || hereNameBirth.has(`${row.searchName}|${row.birthDate.toISOString()}`)) {
-      unchanged++;
-    } else if (row.phone && elsewhere.has(row.phone)) {
-      lines.push({ line: row.line, problems: [{ key: E.otherUnit }] });
-    } else {
-      fresh.push(row);
-    }
+  for (const row of candidates) {
+    if (row.phone && elsewhere.has(row.phone)) lines.push({ line: row.line, problems: [{ key: MEMBER_ROW_ERRORS.otherUnit }] });
+    else fresh.push(row);
   }
-  return { fresh, unchanged, lines };
+  return { fresh, unchanged: rows.length - candidates.length, lines };
 }
 
-async function readRows(file: Buffer, fileName: string) {
-  try {
-    return { ok: true as const, sheet: await readSheet(file, fileName, MEMBER_COLUMNS as unknown as Record<string, string[]>) };
-  } catch (error) {
-    if (error instanceof SpreadsheetError) return { ok: false as const, problem: { key: error.key, params: error.params } };
-    throw error;
+/** Checks a file already read against the union's current members, without writing anything. */
+async function check(db: Db, unitId: string, file: MemberFile): Promise<{ check: ImportCheck; fresh?: MemberRow[] }> {
+  switch (file.kind) {
+    case "file":
+      return { check: { ok: false, reason: "file", problem: file.problem } };
+    case "columns":
+      return { check: { ok: false, reason: "columns", missing: file.missing } };
+    case "no_rows":
+      return { check: { ok: false, reason: "no_rows" } };
   }
-}
-
-/** Reads and checks a file against the union's current members without writing anything. */
-async function check(db: Db, unitId: string, file: Buffer, fileName: string, today: CalendarDay) {
-  const read = await readRows(file, fileName);
-  if (!read.ok) return { check: { ok: false, reason: "file", problem: read.problem } as ImportCheck };
-  const missing = read.sheet.missingColumns.filter((c): c is MemberColumn => REQUIRED.includes(c as MemberColumn));
-  if (missing.length) return { check: { ok: false, reason: "columns", missing } as ImportCheck };
-  const total = read.sheet.rows.length;
-  if (total === 0) return { check: { ok: false, reason: "no_rows" } as ImportCheck };
-  const parsed = parseMemberRows(read.sheet.rows, today);
-  const classified = await classify(db, unitId, parsed.valid);
-  const lines = [...parsed.lines, ...classified.lines].sort((a, b) => a.line - b.line);
-  if (lines.length) return { check: { ok: false, reason: "rows", total, lines } as ImportCheck };
-  return {
-    check: { ok: true, total, created: classified.fresh.length, unchanged: classified.unchanged } as ImportCheck,
-    fresh: classified.fresh,
-  };
+  const classified = await classify(db, unitId, file.valid);
+  const lines = [...file.lines, ...classified.lines].sort((a, b) => a.line - b.line);
+  if (lines.length) return { check: { ok: false, reason: "rows", total: file.total, lines } };
+  return { check: { ok: true, total: file.total, created: classified.fresh.length, unchanged: classified.unchanged }, fresh: classified.fresh };
 }
 
 async function unitProblem(db: Db, unitId: string): Promise<ImportCheck | null> {
@@ -228,7 +162,110 @@ export async function checkMemberImport(
 ): Promise<ImportCheck> {
   const problem = await unitProblem(prisma, input.unitId);
   if (problem) return problem;
-  return (await check(prisma, input.unitId, input.file, input.fileName, vietnamDay(input.now ?? new Date()))).check;
+  const file = await readFile(input.file, input.fileName, vietnamDay(input.now ?? new Date()));
+  return (await check(prisma, input.unitId, file)).check;
+}
+
+function memberData(unitId: string, row: MemberRow, mark?: Date) {
+  return {
+    personId: null,
+    unitId,
+    fullName: row.fullName,
+    searchName: row.searchName,
+    phone: row.phone,
+    birthDate: row.birthDate,
+    sex: row.sex,
+    source: "IMPORT" as const,
+    joinedAt: startOfVietnamDay(row.joined),
+    ...(mark ? { createdAt: mark, updatedAt: mark } : {}),
+  };
+}
+
+function batches<X>(items: X[], size: number): X[][] {
+  const out: X[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+interface ImportInput {
+  actorId: string | null;
+  unitId: string;
+}
+
+function audit(db: Db, input: ImportInput, result: ImportCheck & { ok: true }) {
+  return writeAudit(db, {
+    actorId: input.actorId,
+    action: "member.import",
+    unitId: input.unitId,
+    targetType: "Unit",
+    targetId: input.unitId,
+    after: { rows: result.total, created: result.created, unchanged: result.unchanged },
+  });
+}
+
+/** PostgreSQL: one transaction committed once, written in batches; other updates run on the other connections. */
+function importInOneTransaction(prisma: PrismaClient, input: ImportInput, file: MemberFile): Promise<ImportCheck> {
+  return prisma.$transaction(
+    async (tx) => {
+      // Two imports into one union run one after the other, so neither creates what the other just did.
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`members:import:${input.unitId}`}))`;
+      const { check: result, fresh } = await check(tx, input.unitId, file);
+      if (!result.ok || !fresh) return result;
+      for (const batch of batches(fresh, WRITE_BATCH.postgres)) {
+        await tx.member.createMany({ data: batch.map((row) => memberData(input.unitId, row)) });
+        await yieldToOthers();
+      }
+      await audit(tx, input, result);
+      return result;
+    },
+    { timeout: TRANSACTION_TIMEOUT_MS, maxWait: 60_000 },
+  );
+}
+
+/** Imports into one union on this process, one after the other (PGlite is one process's database). */
+const unitQueues = new Map<string, Promise<unknown>>();
+function oneAtATime<R>(unitId: string, work: () => Promise<R>): Promise<R> {
+  const before = unitQueues.get(unitId) ?? Promise.resolve();
+  const run = before.then(work, work);
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  unitQueues.set(unitId, settled);
+  void settled.then(() => {
+    if (unitQueues.get(unitId) === settled) unitQueues.delete(unitId);
+  });
+  return run;
+}
+
+/** PGlite: short transactions, one per batch, under the import's mark; on failure what was written is deleted. */
+function importInBatches(prisma: PrismaClient, input: ImportInput, file: MemberFile): Promise<ImportCheck> {
+  return oneAtATime(input.unitId, async () => {
+    const { check: result, fresh } = await check(prisma, input.unitId, file);
+    if (!result.ok || !fresh) return result;
+    // Every row of this import gets this createdAt: what a failure deletes, and nothing else has it.
+    const mark = new Date();
+    const all = batches(fresh, WRITE_BATCH.pglite);
+    try {
+      for (const [i, batch] of all.entries()) {
+        const data = batch.map((row) => memberData(input.unitId, row, mark));
+        if (i < all.length - 1) {
+          await prisma.member.createMany({ data });
+          await yieldToOthers();
+        } else {
+          await prisma.$transaction(async (tx) => {
+            await tx.member.createMany({ data });
+            await audit(tx, input, result);
+          });
+        }
+      }
+      if (all.length === 0) await audit(prisma, input, result);
+    } catch (error) {
+      await prisma.member.deleteMany({ where: { unitId: input.unitId, source: "IMPORT", createdAt: mark } }).catch(() => undefined);
+      throw error;
+    }
+    return result;
+  });
 }
 
 /**
@@ -246,40 +283,10 @@ export async function importMembers(
   if (input.actorId !== null && !(await authorize(prisma, input.actorId, "member.import", input.unitId))) {
     return { ok: false, reason: "forbidden" };
   }
-  const today = vietnamDay(input.now ?? new Date());
-  return prisma.$transaction(
-    async (tx) => {
-      // Two imports into one union run one after the other, so neither creates what the other just did.
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`members:import:${input.unitId}`}))`;
-      const { check: result, fresh } = await check(tx, input.unitId, input.file, input.fileName, today);
-      if (!result.ok || !fresh) return result;
-      if (fresh.length) {
-        await tx.member.createMany({
-          data: fresh.map((row) => ({
-            personId: null,
-            unitId: input.unitId,
-            fullName: row.fullName,
-            searchName: row.searchName,
-            phone: row.phone,
-            birthDate: row.birthDate,
-            sex: row.sex,
-            source: "IMPORT" as const,
-            joinedAt: startOfVietnamDay(row.joined),
-          })),
-        });
-      }
-      await writeAudit(tx, {
-        actorId: input.actorId,
-        action: "member.import",
-        unitId: input.unitId,
-        targetType: "Unit",
-        targetId: input.unitId,
-        after: { rows: result.total, created: result.created, unchanged: result.unchanged },
-      });
-      return result;
-    },
-    { timeout: 60_000, maxWait: 10_000 },
-  );
+  // Read before any transaction or lock: reading takes seconds for a big file, and needs no database.
+  const file = await readFile(input.file, input.fileName, vietnamDay(input.now ?? new Date()));
+  const target = { actorId: input.actorId, unitId: input.unitId };
+  return (await onSingleConnection(prisma)) ? importInBatches(prisma, target, file) : importInOneTransaction(prisma, target, file);
 }
 
 /** What is wrong with a file or an import, in `t`'s language, at most `maxLines` lines of problems; null when nothing is. */

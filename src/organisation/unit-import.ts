@@ -7,7 +7,7 @@ import type { PrismaClient } from "../db/database.ts";
 import { writeAudit } from "../audit/audit.ts";
 import { tFor, type Lang, type T, LANGUAGES } from "../i18n/i18n.ts";
 import { unitsWhere } from "../policy/policy.ts";
-import { readSheet, writeCsv, writeXlsx, type CellValue, type Sheet, type SheetColumn } from "../shared/spreadsheet.ts";
+import { readSheetOffThread, writeCsv, writeXlsx, type CellValue, type Sheet, type SheetColumn } from "../shared/spreadsheet.ts";
 import { cleanText, toSearchText } from "../shared/text.ts";
 import { formatCalendarDate, vietnamDay } from "../shared/time.ts";
 import { GRASSROOTS_TYPES, subtreeIds } from "./units.ts";
@@ -167,7 +167,7 @@ export function normaliseCode(raw: string): string {
 
 /** Reads and checks each row on its own (formats, required cells, duplicates); the store is not consulted. */
 export async function parseUnitFile(file: Buffer, fileName: string, now = new Date()): Promise<ParsedFile> {
-  const sheet = await readSheet(file, fileName, acceptedHeaders());
+  const sheet = await readSheetOffThread(file, fileName, acceptedHeaders());
   const missing = REQUIRED_COLUMNS.filter((c) => sheet.missingColumns.includes(c));
   if (missing.length > 0) return { rows: [], failedCodes: [], errors: [{ line: null, key: "units.import.errors.missingColumns", columns: missing }] };
   if (sheet.rows.length === 0) return { rows: [], failedCodes: [], errors: [{ line: null, key: "units.import.errors.noRows" }] };

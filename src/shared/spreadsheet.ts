@@ -1,8 +1,12 @@
 // Reading and writing the spreadsheets officers fill in Excel: the first sheet of an .xlsx (exceljs) or a .csv
 // (UTF-8 with or without BOM, comma, semicolon or tab separated: Excel in Vietnam often writes semicolons).
 // Headers are matched leniently ("Mã đơn vị", "ma don vi", "MÃ ĐƠN VỊ (*)"), cells come back as trimmed strings,
-// and every string written is neutralised against formula injection.
-import ExcelJS from "exceljs";
+// and every string written is neutralised against formula injection. exceljs is large and only some updates need
+// it, so it is loaded on first use; an .xlsx is read as a stream (rows, not the whole workbook, in memory), and
+// readSheetOffThread reads on a worker thread so a big file never holds up other people's replies.
+import { Readable } from "node:stream";
+import type ExcelJS from "exceljs";
+import { OffThreadError, runOffThread } from "./off-thread.ts";
 import { cleanText, toSearchText } from "./text.ts";
 import { formatCalendarDate } from "./time.ts";
 
@@ -90,6 +94,33 @@ export async function readSheet(file: Buffer, fileName: string, columns: Record<
   return matchGrid(grid, columns);
 }
 
+/** readSheet on a worker thread: the same result or SpreadsheetError, without holding up the event loop. */
+export async function readSheetOffThread(file: Buffer, fileName: string, columns: Record<string, string[]>): Promise<ReadResult> {
+  return offThread<ReadResult>(new URL(import.meta.url), "readSheetBytes", [file, fileName, columns]);
+}
+
+/** What the worker calls: the file arrives as a plain Uint8Array. */
+export function readSheetBytes(bytes: Uint8Array, fileName: string, columns: Record<string, string[]>): Promise<ReadResult> {
+  return readSheet(asBuffer(bytes), fileName, columns);
+}
+
+/** A Buffer over the same memory (a Buffer crosses to a worker thread as a Uint8Array). */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** runOffThread, with a SpreadsheetError thrown on the worker thrown again here as one. */
+export async function offThread<R>(module: URL, fn: string, args: unknown[]): Promise<R> {
+  try {
+    return await runOffThread<R>(module, fn, args);
+  } catch (error) {
+    if (error instanceof OffThreadError && error.name === "SpreadsheetError") {
+      throw new SpreadsheetError(error.fields.key as SpreadsheetErrorKey, (error.fields.params ?? {}) as Record<string, string | number>);
+    }
+    throw error;
+  }
+}
+
 type Grid = { line: number; values: string[] }[];
 
 function kindOf(file: Buffer, fileName: string): "xlsx" | "csv" {
@@ -156,25 +187,59 @@ function unzippedSize(buf: Buffer): number {
   return total;
 }
 
+let excel: Promise<typeof ExcelJS> | undefined;
+/** exceljs, loaded once on first use (it adds tens of MB and most processes never touch a spreadsheet). */
+export function loadExcel(): Promise<typeof ExcelJS> {
+  excel ??= import("exceljs").then((m) => ((m as { default?: typeof ExcelJS }).default ?? m) as typeof ExcelJS);
+  return excel;
+}
+
+/** What exceljs's streaming reader has but does not declare: the workbook's sheets in tab order. */
+interface StreamingWorkbook {
+  model?: { sheets?: { name: string }[] };
+}
+interface StreamingWorksheet extends AsyncIterable<ExcelJS.Row> {
+  name?: string;
+}
+
+/**
+ * The first sheet's rows, read as a stream: exceljs's streaming reader keeps shared strings and styles (for dates)
+ * but never the whole workbook, and reading stops as soon as the sheet has too many rows.
+ */
 async function xlsxGrid(file: Buffer): Promise<Grid> {
   if (unzippedSize(file) > MAX_UNZIPPED_BYTES) throw new SpreadsheetError("spreadsheet.errors.corrupt");
-  const workbook = new ExcelJS.Workbook();
+  const { stream } = await loadExcel();
+  const reader = new stream.xlsx.WorkbookReader(Readable.from([file]), {
+    worksheets: "emit",
+    sharedStrings: "cache",
+    styles: "cache",
+    hyperlinks: "ignore",
+    entries: "ignore",
+  });
+  const grid: Grid = [];
+  let found = false;
   try {
-    await workbook.xlsx.load(file as unknown as ExcelJS.Buffer);
-  } catch {
+    for await (const sheet of reader as unknown as AsyncIterable<StreamingWorksheet>) {
+      // Sheets come in the zip's order; the first tab is the one people mean.
+      const firstTab = (reader as unknown as StreamingWorkbook).model?.sheets?.[0]?.name;
+      if (firstTab !== undefined && sheet.name !== undefined && sheet.name !== firstTab) continue;
+      found = true;
+      for await (const row of sheet) {
+        if (!row.hasValues) continue;
+        if (grid.length >= MAX_ROWS + 1) throw new SpreadsheetError("spreadsheet.errors.tooManyRows", { max: MAX_ROWS });
+        const values: string[] = [];
+        row.eachCell({ includeEmpty: false }, (cell, col) => {
+          values[col - 1] = cleanCell(cellText(cell.value));
+        });
+        grid.push({ line: row.number, values: Array.from(values, (v) => v ?? "") });
+      }
+      break;
+    }
+  } catch (error) {
+    if (error instanceof SpreadsheetError) throw error;
     throw new SpreadsheetError("spreadsheet.errors.corrupt");
   }
-  const sheet = workbook.worksheets[0];
-  if (!sheet) throw new SpreadsheetError("spreadsheet.errors.empty");
-  if (sheet.actualRowCount > MAX_ROWS + 1) throw new SpreadsheetError("spreadsheet.errors.tooManyRows", { max: MAX_ROWS });
-  const grid: Grid = [];
-  sheet.eachRow({ includeEmpty: false }, (row, line) => {
-    const values: string[] = [];
-    row.eachCell({ includeEmpty: false }, (cell, col) => {
-      values[col - 1] = cleanCell(cellText(cell.value));
-    });
-    grid.push({ line, values: Array.from(values, (v) => v ?? "") });
-  });
+  if (!found) throw new SpreadsheetError("spreadsheet.errors.empty");
   return grid;
 }
 
@@ -283,7 +348,8 @@ function sheetName(name: string): string {
 
 /** An .xlsx with one worksheet per sheet: bold frozen header, dates as dd/mm/yyyy date cells, strings neutralised. */
 export async function writeXlsx(sheets: Sheet[]): Promise<Buffer> {
-  const workbook = new ExcelJS.Workbook();
+  const { Workbook } = await loadExcel();
+  const workbook = new Workbook();
   for (const s of sheets) {
     const ws = workbook.addWorksheet(sheetName(s.name), { views: [{ state: "frozen", ySplit: 1 }] });
     ws.columns = s.columns.map((c) => ({ header: neutraliseFormula(c.header), key: c.key, width: c.width ?? Math.max(12, c.header.length + 2) }));
