@@ -44,27 +44,40 @@ export type Standing =
  * phone is never shown here; it is a hint for the chair (`phoneAlsoOn`).
  */
 export async function standingOf(prisma: Prisma.TransactionClient | PrismaClient, who: { personId: string }): Promise<Standing> {
-  const member = await prisma.member.findFirst({
-    where: { personId: who.personId },
-    select: { number: true, joinedAt: true, fullName: true, unit: { select: { name: true } } },
-  });
+  // One statement for the three questions, in the order they are asked: nested relation selects would cost a
+  // statement each, even for a person with no record at all (the usual case when they start the form).
+  const rows = await prisma.$queryRaw<StandingRow[]>`
+    (SELECT 'member' AS kind, m.number AS num, m."joinedAt" AS at, m."fullName" AS "fullName", u.name AS "unitName", NULL::text AS reason
+       FROM "Member" m JOIN "Unit" u ON u.id = m."unitId"
+      WHERE m."personId" = ${who.personId} LIMIT 1)
+    UNION ALL
+    (SELECT 'pending', a.ref, a."createdAt", NULL, COALESCE(u.name, r.name), NULL
+       FROM "Application" a JOIN "Unit" r ON r.id = a."routedUnitId" LEFT JOIN "Unit" u ON u.id = a."unitId"
+      WHERE a."personId" = ${who.personId} AND a.status = 'PENDING' LIMIT 1)
+    UNION ALL
+    (SELECT 'rejected', a.ref, a."decidedAt", NULL, NULL, a."rejectReason"
+       FROM "Application" a
+      WHERE a."personId" = ${who.personId} AND a.status = 'REJECTED' ORDER BY a."decidedAt" DESC LIMIT 1)`;
+  const row = (kind: StandingRow["kind"]) => rows.find((r) => r.kind === kind);
+  const member = row("member");
   if (member) {
-    return { kind: "member", number: member.number, unitName: member.unit.name, joinedAt: member.joinedAt, fullName: member.fullName };
+    return { kind: "member", number: member.num, unitName: member.unitName!, joinedAt: member.at!, fullName: member.fullName! };
   }
-  const pending = await prisma.application.findFirst({
-    where: { status: "PENDING", personId: who.personId },
-    select: { ref: true, createdAt: true, routedUnit: { select: { name: true } }, unit: { select: { name: true } } },
-  });
-  if (pending) {
-    return { kind: "pending", ref: pending.ref, createdAt: pending.createdAt, unitName: (pending.unit ?? pending.routedUnit).name };
-  }
-  const rejected = await prisma.application.findFirst({
-    where: { personId: who.personId, status: "REJECTED" },
-    orderBy: { decidedAt: "desc" },
-    select: { ref: true, rejectReason: true, decidedAt: true },
-  });
-  if (rejected) return { kind: "rejected", ref: rejected.ref, reason: rejected.rejectReason, decidedAt: rejected.decidedAt };
+  const pending = row("pending");
+  if (pending) return { kind: "pending", ref: pending.num, createdAt: pending.at!, unitName: pending.unitName! };
+  const rejected = row("rejected");
+  if (rejected) return { kind: "rejected", ref: rejected.num, reason: rejected.reason, decidedAt: rejected.at };
   return { kind: "none" };
+}
+
+interface StandingRow {
+  kind: "member" | "pending" | "rejected";
+  /** Member number or application reference. */
+  num: number;
+  at: Date | null;
+  fullName: string | null;
+  unitName: string | null;
+  reason: string | null;
 }
 
 /** Another record with the same phone: a member (by number) or a pending application (by reference). */

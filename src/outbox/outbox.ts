@@ -5,6 +5,7 @@
 // Nothing here knows Telegram: each channel plugs in a `Sender`.
 import type { PrismaClient } from "../db/database.ts";
 import { Prisma, type Channel } from "../generated/prisma/client.ts";
+import { rememberUnreachable } from "../people/people.ts";
 
 /** What a channel is asked to deliver: one recipient, the content, and the recipient's language. */
 export interface OutgoingMessage {
@@ -140,6 +141,7 @@ export async function recordResults(prisma: PrismaClient, workerId: string, resu
       }
     }
   });
+  rememberUnreachable(prisma, unreachable.map((r) => r.personId));
 }
 
 /** Gives claimed rows back untouched (a sender stopping before it sent them). */

@@ -13,8 +13,8 @@ export function personMiddleware(deps: Deps): MiddlewareFn<BotContext> {
     // A private chat's id is the user's id (on Telegram, and on Zalo through the gateway), so it is also where to
     // reach them later.
     const person = await findOrCreatePerson(deps.prisma, { ...channelOf(from.id), chatId: String(from.id) }, toLang(from.language_code));
-    if (ctx.message) await markReachable(deps.prisma, person.id);
-    ctx.person = person;
+    if (ctx.message) await markReachable(deps.prisma, person);
+    ctx.person = { id: person.id, language: person.language, languageChosen: person.languageChosen };
     ctx.lang = isLang(person.language) ? person.language : toLang(from.language_code);
     ctx.t = tFor(ctx.lang);
     await next();
