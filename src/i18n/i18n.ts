@@ -57,8 +57,55 @@ const fixed = new Map<Lang, T>();
 /** The t() of a language (made once: a fan-out renders tens of thousands of texts). */
 export function tFor(lang: Lang): T {
   let t = fixed.get(lang);
-  if (!t) fixed.set(lang, (t = instance.getFixedT(lang)));
+  if (!t) fixed.set(lang, (t = remembering(instance.getFixedT(lang))));
   return t;
+}
+
+/** Texts remembered per language; the oldest is dropped first. */
+export const T_MEMO_SIZE = 4_000;
+
+/**
+ * A conversation is replayed from its start on every update, rendering every earlier prompt again, and i18next
+ * resolves a key through the fallback namespaces each time: the same key with the same options gives the same
+ * text, so it is rendered once. Calls whose arguments cannot be told apart by their JSON (functions, Maps…) and
+ * results other than text are not remembered.
+ */
+function remembering(t: T): T {
+  const render = t as unknown as (...args: unknown[]) => unknown;
+  const memo = new Map<string, string>();
+  const wrapped = (...args: unknown[]) => {
+    const key = memoKey(args);
+    if (key === undefined) return render(...args);
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    const text = render(...args);
+    if (typeof text === "string") {
+      if (memo.size >= T_MEMO_SIZE) memo.delete(memo.keys().next().value!);
+      memo.set(key, text);
+    }
+    return text;
+  };
+  const { lng, ns, keyPrefix } = t as unknown as Record<string, unknown>;
+  return Object.assign(wrapped, { lng, ns, keyPrefix }) as unknown as T;
+}
+
+function memoKey(args: unknown[]): string | undefined {
+  if (args.length === 1 && typeof args[0] === "string") return args[0];
+  try {
+    return JSON.stringify(args, plainOnly);
+  } catch {
+    return undefined;
+  }
+}
+
+/** JSON has already turned Dates and the like into text (toJSON); anything else that is not plain data is refused. */
+function plainOnly(_key: string, value: unknown): unknown {
+  if (typeof value === "function" || typeof value === "symbol") throw new TypeError("not plain data");
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+    const proto = Object.getPrototypeOf(value) as unknown;
+    if (proto !== Object.prototype && proto !== null) throw new TypeError("not plain data");
+  }
+  return value;
 }
 
 /** Numbers as the language writes them (vi: 1.810, en: 1,810). */
