@@ -1,7 +1,9 @@
-// The HTTP side of the bot (hono): a health check for Docker and load balancers and, in webhook mode, the route
-// Telegram posts updates to. Started only when there is something to serve.
+// The HTTP side of the bot (hono): a health check for Docker and load balancers, the process's metrics for
+// Prometheus (counts only, nothing personal) and, in webhook mode, the route Telegram posts updates to. Started
+// only when there is something to serve.
 import { serve, type ServerType } from "@hono/node-server";
 import { Hono, type Handler } from "hono";
+import { metricsText } from "../metrics/metrics.ts";
 
 export interface HttpOptions {
   port: number;
@@ -21,6 +23,10 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
   app.get("/healthz", async (c) => {
     const ok = await options.healthy().catch(() => false);
     return c.json({ status: ok ? "ok" : "unavailable" }, ok ? 200 : 503);
+  });
+  app.get("/metrics", async (c) => {
+    const { contentType, body } = await metricsText();
+    return c.body(body, 200, { "content-type": contentType });
   });
   for (const [path, handler] of Object.entries(options.routes ?? {})) app.post(path, handler);
 
