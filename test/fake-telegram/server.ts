@@ -112,6 +112,11 @@ export interface FailSpec {
   times?: number;
   /** Only calls whose chat_id matches. */
   chatId?: number | string;
+  /**
+   * Answer with an HTML error page and the error's HTTP status instead of the Bot API's JSON, as a proxy or load
+   * balancer in front of the Bot API does when it fails (e.g. nginx's "502 Bad Gateway").
+   */
+  html?: boolean;
 }
 
 export interface FakeTelegramOptions {
@@ -137,6 +142,9 @@ export class TelegramError extends Error {
     super(description);
   }
 }
+
+/** A fault answered as an HTML page (FailSpec.html). */
+class HtmlFault extends TelegramError {}
 
 export type StubHandler = (payload: Payload) => unknown;
 
@@ -540,6 +548,11 @@ export class FakeTelegram {
     this.faults.push({ ...spec, method, remaining: spec.times ?? 1 });
   }
 
+  /** Drops the faults still pending (all, or those for `method`): e.g. after `times: Infinity`. */
+  clearFaults(method?: string): void {
+    this.faults = method === undefined ? [] : this.faults.filter((f) => f.method !== method);
+  }
+
   /**
    * Telegram sends an update again when it is not sure the bot got it: the same update_id, queued once more. Called
    * in the same tick as the first send, both arrive in one getUpdates batch.
@@ -576,6 +589,7 @@ export class FakeTelegram {
     let payload: Payload = {};
     let response: ApiResponse;
     let message: Message | undefined;
+    let html = false;
     try {
       payload = { ...coerceFields(Object.fromEntries(url.searchParams)), ...(await readPayload(req)) };
       const outcome = await this.dispatch(token, method, payload, abort.signal);
@@ -584,6 +598,7 @@ export class FakeTelegram {
     } catch (err) {
       if (abort.signal.aborted) return;
       const e = err instanceof TelegramError ? err : new TelegramError(500, `Internal Server Error: ${String(err)}`);
+      html = e instanceof HtmlFault;
       response = {
         ok: false,
         error_code: e.error_code,
@@ -597,6 +612,7 @@ export class FakeTelegram {
     // Record before answering so a test awaiting the bot's API call already sees it.
     this.calls.push({ index: this.calls.length, method, payload, at, status, response, ...(message ? { message } : {}) });
     this.notify();
+    if (html) return sendHtml(res, status, response.ok ? "" : response.description);
     sendJson(res, status, response);
   }
 
@@ -653,7 +669,7 @@ export class FakeTelegram {
     if (!fault) return;
     if (--fault.remaining <= 0) this.faults = this.faults.filter((f) => f !== fault);
     const retryAfter = fault.retry_after ?? (fault.error_code === 429 ? 1 : undefined);
-    throw new TelegramError(
+    throw new (fault.html ? HtmlFault : TelegramError)(
       fault.error_code,
       fault.description ?? defaultDescription(fault.error_code, retryAfter),
       retryAfter !== undefined ? { retry_after: retryAfter } : undefined,
@@ -1389,6 +1405,12 @@ function coerceFields(fields: Record<string, string>): Payload {
     else out[key] = value;
   }
   return out;
+}
+
+function sendHtml(res: ServerResponse, status: number, title: string): void {
+  const page = `<html>\r\n<head><title>${status} ${title}</title></head>\r\n<body>\r\n<center><h1>${status} ${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
+  res.writeHead(status, { "content-type": "text/html", "content-length": Buffer.byteLength(page) });
+  res.end(page);
 }
 
 function sendJson(res: ServerResponse, status: number, body: ApiResponse | Record<string, unknown>): void {

@@ -1,11 +1,11 @@
 // Assembles the Telegram bot: one Composer per feature, in the order they must see updates.
-import { autoRetry } from "@grammyjs/auto-retry";
 import { conversations, createConversation } from "@grammyjs/conversations";
 import { Bot, type MiddlewareFn } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
-import { tFor } from "../../i18n/i18n.ts";
+import { tFor, toLang } from "../../i18n/i18n.ts";
 import { InboxConversationStorage } from "../../inbox/conversation-storage.ts";
 import { markUnreachable } from "../../people/people.ts";
+import { apiPolicy, replyAfterFailure } from "./api-policy.ts";
 import { createApplicationsFeature } from "./applications/feature.ts";
 import { createAuditFeature } from "./audit/feature.ts";
 import type { BotContext, Deps, InnerContext } from "./context.ts";
@@ -58,18 +58,19 @@ export interface TelegramOptions {
   fetch?: typeof fetch;
 }
 
-const retryPolicy = () => autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30 });
+const retryPolicy = (logger: Deps["logger"]) => apiPolicy({ logger });
 
 export function createBot(deps: Deps, options: TelegramOptions): Bot<BotContext> {
   const bot = new Bot<BotContext>(options.token, { client: { apiRoot: options.apiRoot, ...(options.fetch ? { fetch: options.fetch } : {}) }, botInfo: options.botInfo });
-  bot.api.config.use(retryPolicy());
+  bot.api.config.use(retryPolicy(deps.logger));
 
   // Updates reach the bot from the inbox (src/inbox), which runs one chat's updates one at a time and in order:
   // two quick messages cannot race through a form.
   const guarded = bot.errorBoundary(async (error) => {
     deps.logger.error({ err: error.error, updateId: error.ctx.update.update_id }, "update failed");
-    const t = error.ctx.t ?? tFor("vi");
-    if (error.ctx.chat?.type === "private") await error.ctx.reply(t("error")).catch(() => undefined);
+    // Without the person (the store failed before they were found) their Telegram app's language is the best guess.
+    const t = error.ctx.t ?? tFor(toLang(error.ctx.from?.language_code));
+    if (error.ctx.chat?.type === "private") await error.ctx.reply(t(replyAfterFailure(error.error))).catch(() => undefined);
   });
 
   guarded.use(personMiddleware(deps));
@@ -81,7 +82,7 @@ export function createBot(deps: Deps, options: TelegramOptions): Bot<BotContext>
 
   // Transformers on bot.api do not reach inside conversations; install the retry policy there too.
   const retryInside: MiddlewareFn<InnerContext> = (ctx, next) => {
-    ctx.api.config.use(retryPolicy());
+    ctx.api.config.use(retryPolicy(deps.logger));
     return next();
   };
   guarded.use(

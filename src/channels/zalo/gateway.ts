@@ -136,7 +136,7 @@ export class ZaloGateway {
       return { ok: true, result: await this.inChatOrder(String(p.chat_id ?? ""), () => this.perform(method, p)) };
     } catch (error) {
       if (!(error instanceof ZaloApiError)) throw error;
-      // Zalo's 429 is the plan's monthly quota, not a flood wait: a long retry_after makes auto-retry give up at once.
+      // Zalo's 429 is the plan's monthly quota, not a flood wait: a long retry_after makes the API policy give up at once.
       if (error.quotaExceeded) return { ok: false, error_code: 429, description: `Zalo: ${error.description}`, parameters: { retry_after: 3600 } };
       // Zalo's 403 means an internal error, not "blocked": it must not mark the person unreachable.
       const code = error.errorCode === 400 ? 400 : 502;

@@ -1,9 +1,11 @@
-// The outbox's Telegram channel. It talks to the Bot API through an Api of its own WITHOUT the auto-retry
-// plugin the rest of the bot uses: a 429 must reach the outbox worker, which pauses every send for
+// The outbox's Telegram channel. It talks to the Bot API through an Api of its own WITHOUT the retry policy
+// the rest of the bot uses (../api-policy.ts): a 429 must reach the outbox worker, which pauses every send for
 // retry_after seconds (Telegram's flood limit is per bot) and then sends the same message again.
 import { Api, GrammyError, HttpError } from "grammy";
 import type { OutgoingMessage, SendOutcome, Sender } from "../../../outbox/outbox.ts";
 import { renderAnnouncement } from "./render.ts";
+
+const SEND_TIMEOUT_SECONDS = 20;
 
 export class TelegramSender implements Sender {
   readonly channel = "TELEGRAM" as const;
@@ -11,7 +13,9 @@ export class TelegramSender implements Sender {
   private readonly paid: boolean;
 
   constructor(options: { token: string; apiRoot: string; paid: boolean }) {
-    this.api = new Api(options.token, { apiRoot: options.apiRoot });
+    // A deadline instead of grammY's 500 s: a send that hangs holds one of the few sends in flight. The worker
+    // retries it later (it may then arrive twice, the price of not stalling the broadcast).
+    this.api = new Api(options.token, { apiRoot: options.apiRoot, timeoutSeconds: SEND_TIMEOUT_SECONDS });
     this.paid = options.paid;
   }
 
