@@ -3,9 +3,6 @@
 // factory wall — whatever language the person who asked for it chats in.
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
-import PDFDocument from "pdfkit";
-import { PNG } from "pngjs";
-import QRCode from "qrcode";
 import { tFor } from "../i18n/i18n.ts";
 import type { PrismaClient } from "../db/database.ts";
 
@@ -32,6 +29,8 @@ const QUIET_ZONE = 4;
  * and pdfkit can embed it in the poster as it is, without decoding it.
  */
 export async function qrPng(link: string): Promise<Buffer> {
+  // Loaded on the first poster, not at start (see posterPdf).
+  const [{ default: QRCode }, { PNG }] = await Promise.all([import("qrcode"), import("pngjs")]);
   const { modules } = QRCode.create(link, { errorCorrectionLevel: "M" });
   const cells = modules.size + 2 * QUIET_ZONE;
   const scale = Math.ceil(QR_MIN_PIXELS / cells);
@@ -88,6 +87,8 @@ const GREY = "#555555";
 
 /** The printable poster: title, the union's name, the QR code and link, three steps, what membership gives. */
 export async function posterPdf(input: PosterInput): Promise<Buffer> {
+  // pdfkit (with its font and image libraries) is a large load that few processes need: on the first poster.
+  const { default: PDFDocument } = await import("pdfkit");
   const t = tFor("vi");
   const { regular, bold } = loadFonts();
   const doc = new PDFDocument({

@@ -5,19 +5,24 @@
 // diacritics. Horizontal bars leave room for long unit names and read well on a phone.
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { createCanvas, GlobalFonts, type SKRSContext2D } from "@napi-rs/canvas";
+import type { SKRSContext2D } from "@napi-rs/canvas";
 import { fitLabels } from "./labels.ts";
 
 const FONT = "Be Vietnam Pro";
-let fontsLoaded = false;
+const require = createRequire(import.meta.url);
+let skia: typeof import("@napi-rs/canvas") | undefined;
 
-function loadFonts(): void {
-  if (fontsLoaded) return;
-  const require = createRequire(import.meta.url);
+/**
+ * Skia and the fonts on the first chart, not at start: most processes never draw one, and loading them costs
+ * start-up time and memory. Loaded synchronously (the package is CommonJS) so the drawing functions stay plain.
+ */
+function canvasModule(): typeof import("@napi-rs/canvas") {
+  if (skia) return skia;
+  const loaded = require("@napi-rs/canvas") as typeof import("@napi-rs/canvas");
   const dir = dirname(require.resolve("@expo-google-fonts/be-vietnam-pro/package.json"));
-  GlobalFonts.registerFromPath(join(dir, "400Regular", "BeVietnamPro_400Regular.ttf"), FONT);
-  GlobalFonts.registerFromPath(join(dir, "700Bold", "BeVietnamPro_700Bold.ttf"), FONT);
-  fontsLoaded = true;
+  loaded.GlobalFonts.registerFromPath(join(dir, "400Regular", "BeVietnamPro_400Regular.ttf"), FONT);
+  loaded.GlobalFonts.registerFromPath(join(dir, "700Bold", "BeVietnamPro_700Bold.ttf"), FONT);
+  return (skia = loaded);
 }
 
 export interface ChartBar {
@@ -60,8 +65,7 @@ type Measure = (text: string, font: string) => number;
 let measurer: SKRSContext2D | null = null;
 /** Text widths as the chart draws them (the real font, through the canvas's measureText). */
 export const measureText: Measure = (text, font) => {
-  loadFonts();
-  measurer ??= createCanvas(10, 10).getContext("2d");
+  measurer ??= canvasModule().createCanvas(10, 10).getContext("2d");
   measurer.font = font;
   return measurer.measureText(text).width;
 };
@@ -141,7 +145,7 @@ export function scaleMax(bars: Pick<ChartBar, "percent">[]): number {
 }
 
 export function renderChart(input: ChartInput): Buffer {
-  loadFonts();
+  const { createCanvas } = canvasModule();
   const layout = layoutChart(input);
   const { bars, height } = layout;
   const TOP = layout.top;
