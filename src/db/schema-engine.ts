@@ -2,6 +2,7 @@
 // downloads on first use; this loads the engine from npm instead, so the bot migrates its database
 // on any machine. Not a documented Prisma interface: pinned to the engine that matches prisma 7.10
 // (see package.json), and checked by test/db/migrations.test.ts.
+import { createHash } from "node:crypto";
 import { readFile, readdir } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -133,6 +134,10 @@ const noFilters = { externalTables: [], externalEnums: [] };
 /** Applies pending migrations and records them in _prisma_migrations, as `prisma migrate deploy` does. */
 export async function applyMigrations(adapterFactory: SqlMigrationAwareDriverAdapterFactory): Promise<string[]> {
   const migrationsList = await readMigrationList();
+  // Loading the engine's WebAssembly costs about a second on every start; on a store that is up to date one
+  // plain query says there is nothing to do. Anything else (pending, failed, edited, no table) goes to the engine.
+  const applied = await appliedMigrations(adapterFactory);
+  if (applied && pendingMigrations(migrationsList, applied).length === 0) return [];
   return withSchemaEngine(adapterFactory, async (engine) => {
     const out = await engine.applyMigrations({ migrationsList, filters: noFilters });
     return out.appliedMigrationNames;
@@ -156,4 +161,48 @@ export async function pendingSchemaChanges(adapterFactory: SqlMigrationAwareDriv
     });
     return (result.stdout ?? "").trim();
   });
+}
+
+/** A row of _prisma_migrations, as far as telling whether a migration is in place goes. */
+export interface AppliedMigration {
+  name: string;
+  checksum: string;
+  finished: boolean;
+  rolledBack: boolean;
+}
+
+/** What _prisma_migrations records, or undefined when it cannot be read (a new store has no such table). */
+export async function appliedMigrations(adapterFactory: SqlMigrationAwareDriverAdapterFactory): Promise<AppliedMigration[] | undefined> {
+  const adapter = await adapterFactory.connect();
+  try {
+    const result = await adapter.queryRaw({
+      sql: `SELECT migration_name, checksum, finished_at IS NOT NULL, rolled_back_at IS NOT NULL FROM _prisma_migrations`,
+      args: [],
+      argTypes: [],
+    });
+    return result.rows.map(([name, checksum, finished, rolledBack]) => ({
+      name: String(name),
+      checksum: String(checksum),
+      finished: finished === true,
+      rolledBack: rolledBack === true,
+    }));
+  } catch {
+    return undefined;
+  } finally {
+    await adapter.dispose();
+  }
+}
+
+/**
+ * The migration folders not in place: no row finished and not rolled back under their name with the checksum Prisma
+ * records (the SHA-256 of migration.sql, in hex), so an edited migration is left to the engine to judge too.
+ */
+export function pendingMigrations(list: MigrationList, applied: AppliedMigration[]): string[] {
+  const done = new Set(applied.filter((m) => m.finished && !m.rolledBack).map((m) => `${m.name}\0${m.checksum}`));
+  return list.migrationDirectories
+    .filter((dir) => {
+      const file = dir.migrationFile.content;
+      return file.tag !== "ok" || !done.has(`${dir.path}\0${createHash("sha256").update(file.value).digest("hex")}`);
+    })
+    .map((dir) => dir.path);
 }
