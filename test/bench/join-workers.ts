@@ -16,6 +16,8 @@ export interface SwarmResult {
   submitted: number;
   /** Workers who got the reply to it. */
   completed: number;
+  /** "Try again" replies received (each followed by the same answer again). */
+  retried: number;
   /** First update sent → last reply, ms. */
   durationMs: number;
   /** One line per worker that got stuck. */
@@ -33,6 +35,7 @@ interface WorkerState {
   seen: string[];
   /** The last awaited reply: the message whose buttons the next step presses. */
   lastMessage?: Message;
+  submitted: boolean;
 }
 
 const REPLIES = new Set(["sendMessage", "editMessageText"]);
@@ -47,6 +50,10 @@ export interface SwarmOptions {
   stepTimeoutMs: number;
   /** Rejects to abort the run (e.g. the bot process exited). */
   abort: Promise<never>;
+  /** The bot's "something went wrong, try again" text: a worker who gets it sends the same answer again 1 s later. */
+  retryReply?: string;
+  /** Called after every awaited reply with the number so far (the restart run cuts the database mid-way). */
+  progress?(updates: number): void;
 }
 
 export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
@@ -56,6 +63,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
   const failures: string[] = [];
   let submitted = 0;
   let completed = 0;
+  let retried = 0;
   let remaining = options.workers;
   let lastReply = 0;
   let finish: () => void = () => undefined;
@@ -84,7 +92,10 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
       fail(worker, (error as Error).message);
       return;
     }
-    if (step.submits) submitted++;
+    if (step.submits && !worker.submitted) {
+      worker.submitted = true;
+      submitted++;
+    }
     worker.sentAt = performance.now();
     worker.waiting = true;
   };
@@ -95,6 +106,12 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     const text = call.message.text ?? call.message.caption ?? "";
     const step = worker.steps[worker.at]!;
     const matches = typeof step.reply === "string" ? text.includes(step.reply) : step.reply.test(text);
+    if (!matches && options.retryReply && text.includes(options.retryReply)) {
+      retried++;
+      worker.waiting = false;
+      setTimeout(() => act(worker), 1000);
+      return;
+    }
     if (!matches) {
       worker.seen.push(text.slice(0, 80).replace(/\n/g, " "));
       if (worker.seen.length > 4) worker.seen.shift();
@@ -106,6 +123,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     worker.waiting = false;
     worker.lastMessage = call.message;
     if (step.submits) completed++;
+    options.progress?.(latencies.length);
     worker.at++;
     if (worker.at === worker.steps.length) return settle();
     // Not from inside the fake's notification: the next update is sent on a clean stack.
@@ -138,7 +156,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
   const started = performance.now();
   for (let i = 0; i < options.workers; i++) {
     const id = options.firstId + i;
-    const worker: WorkerState = { user: { id, first_name: `CN${id}`, language_code: "vi" }, steps: options.steps(id), at: 0, sentAt: 0, waiting: false, failed: false, seen: [] };
+    const worker: WorkerState = { user: { id, first_name: `CN${id}`, language_code: "vi" }, steps: options.steps(id), at: 0, sentAt: 0, waiting: false, failed: false, seen: [], submitted: false };
     byChat.set(String(id), worker);
   }
   // All at once, as a poster campaign's crowd: the whole first step lands in the same tick.
@@ -156,6 +174,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     latencies,
     submitted,
     completed,
+    retried,
     durationMs: (lastReply || performance.now()) - started,
     failures,
   };

@@ -16,7 +16,9 @@ import { openDatabase } from "../../src/db/database.ts";
 import { FakeTelegram } from "../fake-telegram/server.ts";
 import { cpuMs, killAll, memoryMb, runNode, startNode, stopChild, type Child } from "./child-process.ts";
 import { baselineSteps, botSteps, type Step } from "./join-steps.ts";
-import { percentile, runSwarm, type SwarmResult } from "./join-workers.ts";
+import { percentile, runSwarm, type SwarmOptions, type SwarmResult } from "./join-workers.ts";
+import { TcpProxy } from "./tcp-proxy.ts";
+import { tFor } from "../../src/i18n/i18n.ts";
 import { writeSection } from "./report.ts";
 import type { Benchmark } from "./run.ts";
 import { admin, urlFor } from "./server.ts";
@@ -35,6 +37,9 @@ const SIZES = option("sizes", "BENCH_JOIN_SIZES", "10,200,1000,5000").split(",")
 const ENGINES = option("engines", "BENCH_JOIN_ENGINES", "pglite,postgres").split(",").filter((e): e is Engine => e === "pglite" || e === "postgres");
 const STEP_TIMEOUT_MS = Number(option("step-timeout", "BENCH_JOIN_STEP_TIMEOUT_S", "180")) * 1000;
 const START_TIMEOUT_MS = 120_000;
+/** Workers of the run with PostgreSQL cut in the middle (0: no such run), and for how long it is cut. */
+const RESTART_WORKERS = Number(option("restart-workers", "BENCH_JOIN_RESTART_WORKERS", "200"));
+const CUT_MS = 5_000;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Stores
@@ -177,7 +182,14 @@ let nextWorkerId = 10_000_000;
  * The bot's runs share one fake Bot API per store, as one bot token keeps its update ids across restarts (the inbox
  * drops an update id it has seen); the baseline gets a fresh one each time.
  */
-async function crowd(kind: Kind, workers: number, store: Store | undefined, steps: (n: number) => Step[], botFake?: FakeTelegram): Promise<RunResult> {
+async function crowd(
+  kind: Kind,
+  workers: number,
+  store: Store | undefined,
+  steps: (n: number) => Step[],
+  botFake?: FakeTelegram,
+  extra: Pick<SwarmOptions, "retryReply" | "progress"> = {},
+): Promise<RunResult> {
   const before = kind === "bot" ? await store!.applications() : 0;
   const fake = botFake ?? (await FakeTelegram.start());
   let running: Running | undefined;
@@ -204,7 +216,7 @@ async function crowd(kind: Kind, workers: number, store: Store | undefined, step
     nextWorkerId += workers + 1000;
     let swarm: SwarmResult;
     try {
-      swarm = await runSwarm({ fake, firstId, workers, steps, stepTimeoutMs: STEP_TIMEOUT_MS, abort });
+      swarm = await runSwarm({ fake, firstId, workers, steps, stepTimeoutMs: STEP_TIMEOUT_MS, abort, ...extra });
     } finally {
       clearInterval(sampler);
     }
@@ -235,6 +247,41 @@ async function crowd(kind: Kind, workers: number, store: Store | undefined, step
   } finally {
     if (running) await stopChild(running.child, 5_000);
     if (!botFake) await fake.close();
+  }
+}
+
+interface CutResult {
+  run: RunResult;
+  cutAfter: number;
+  dropped: number;
+}
+
+/**
+ * The bot on PostgreSQL through a proxy that drops every connection and refuses new ones for CUT_MS once half the
+ * updates are answered, as a database restart would. Workers told "try again" send the same answer again.
+ */
+async function crowdWithCut(store: Store, fake: FakeTelegram, workers: number): Promise<CutResult> {
+  const direct = new URL(store.env.DATABASE_URL!);
+  const proxy = await TcpProxy.start({ host: direct.hostname, port: Number(direct.port || 5432) });
+  const viaProxy = new URL(direct);
+  viaProxy.hostname = "127.0.0.1";
+  viaProxy.port = String(proxy.port);
+  const cutAfter = Math.floor((workers * botSteps(0).length) / 2);
+  let cut: Promise<void> | undefined;
+  try {
+    const run = await crowd("bot", workers, { ...store, env: { ...store.env, DATABASE_URL: viaProxy.toString() } }, botSteps, fake, {
+      retryReply: tFor("vi")("error"),
+      progress: (updates) => {
+        if (updates >= cutAfter && !cut) {
+          console.log(`  cutting PostgreSQL for ${CUT_MS / 1000} s after ${updates} updates`);
+          cut = proxy.cut(CUT_MS);
+        }
+      },
+    });
+    return { run, cutAfter, dropped: proxy.dropped };
+  } finally {
+    await cut?.catch(() => undefined);
+    await proxy.close();
   }
 }
 
@@ -338,6 +385,8 @@ const bench: Benchmark = {
     const problems: string[] = [];
     const results: EngineResult[] = [];
     const baselineStarts: number[] = [];
+    let cutResult: CutResult | undefined;
+    let cutError: string | undefined;
     try {
       for (const engine of ENGINES) {
         const store = await createStore(engine);
@@ -351,6 +400,14 @@ const bench: Benchmark = {
         console.log(`${engine}: fresh start ${ms(result.freshStartMs)}; loading the demo units`);
         await runNode("src/cli/main.ts", ["load-demo"], store.env);
         result.existingStartMs.push(await startup(fake, store));
+        const checkRun = (label: string, bot: RunResult) => {
+          if (bot.stored !== bot.swarm.submitted) {
+            problems.push(`${label}: ${bot.swarm.submitted} workers pressed "Gửi đơn" but ${bot.stored} applications were stored`);
+          }
+          if (bot.swarm.failures.length) {
+            problems.push(`${label}: ${bot.swarm.failures.length} workers got stuck, e.g.\n  ${bot.swarm.failures.slice(0, 5).join("\n  ")}`);
+          }
+        };
         for (const workers of SIZES) {
           console.log(`${engine}, ${workers} workers: baseline…`);
           const entry: EngineResult["runs"][number] = {};
@@ -363,13 +420,7 @@ const bench: Benchmark = {
             entry.bot = await crowd("bot", workers, store, botSteps, fake);
             console.log(summary(entry.bot));
             result.existingStartMs.push(entry.bot.startupMs);
-            const bot = entry.bot;
-            if (bot.stored !== bot.swarm.submitted) {
-              problems.push(`${engine}, ${workers} workers: ${bot.swarm.submitted} workers pressed "Gửi đơn" but ${bot.stored} applications were stored`);
-            }
-            if (bot.swarm.failures.length) {
-              problems.push(`${engine}, ${workers} workers: ${bot.swarm.failures.length} workers got stuck, e.g.\n  ${bot.swarm.failures.slice(0, 5).join("\n  ")}`);
-            }
+            checkRun(`${engine}, ${workers} workers`, entry.bot);
             if (entry.baseline.swarm.failures.length) {
               problems.push(`baseline, ${workers} workers: ${entry.baseline.swarm.failures.length} workers got stuck, e.g.\n  ${entry.baseline.swarm.failures.slice(0, 3).join("\n  ")}`);
             }
@@ -377,6 +428,18 @@ const bench: Benchmark = {
             entry.error = (error as Error).message;
             problems.push(`${engine}, ${workers} workers: ${entry.error}`);
             console.error(entry.error);
+          }
+        }
+        if (engine === "postgres" && RESTART_WORKERS > 0) {
+          console.log(`postgres, ${RESTART_WORKERS} workers, connections cut for ${CUT_MS / 1000} s mid-run…`);
+          try {
+            cutResult = await crowdWithCut(store, fake, RESTART_WORKERS);
+            console.log(summary(cutResult.run));
+            checkRun(`PostgreSQL cut mid-run, ${RESTART_WORKERS} workers`, cutResult.run);
+          } catch (error) {
+            cutError = (error as Error).message;
+            problems.push(`PostgreSQL cut mid-run: ${cutError}`);
+            console.error(cutError);
           }
         }
       }
@@ -404,9 +467,14 @@ const bench: Benchmark = {
       ...results.map((r) => `| ${r.engine === "postgres" ? "PostgreSQL" : "PGlite"} | ${ms(r.freshStartMs ?? NaN)} | ${r.existingStartMs.map(ms).join(", ")} |`),
       `| baseline (in memory) | ${baselineStarts.length ? baselineStarts.map(ms).join(", ") : "—"} | |`,
       "",
+      "### PostgreSQL cut in the middle of a run",
+      "",
+      cutSection(cutResult, cutError),
+      "",
       "### Goals (issue 12)",
       "",
       ...goals(results),
+      `| 0 applications lost with the database restarted in the middle (PostgreSQL, connections cut for ${CUT_MS / 1000} s) | ${cutResult ? `${n0(cutResult.run.stored)} stored of ${n0(cutResult.run.swarm.submitted)} submitted, ${cutResult.run.swarm.failures.length} workers stuck` : (cutError ?? "—")} | ${cutResult ? (cutResult.run.stored === cutResult.run.swarm.submitted && cutResult.run.swarm.submitted === cutResult.run.workers && !cutResult.run.swarm.failures.length ? "✅ met" : "❌ not met") : cutError ? "❌ not met" : "not measured"} |`,
       ...(problems.length ? ["", "### Failures of this run", "", ...problems.map((p) => `- ${p.split("\n")[0]}`)] : []),
     ].join("\n");
     if (problems.length) {
@@ -418,6 +486,18 @@ const bench: Benchmark = {
     return markdown;
   },
 };
+
+function cutSection(cut: CutResult | undefined, error: string | undefined): string {
+  if (!cut) return error ? `Failed: ${error.split("\n")[0]}` : "Not run (`--restart-workers 0`, or PostgreSQL not among the engines).";
+  const r = cut.run;
+  return [
+    `${n0(r.workers)} workers against the bot on PostgreSQL through a TCP proxy (\`test/bench/tcp-proxy.ts\`) that, once ${n0(cut.cutAfter)} updates were answered, dropped every open connection (${n0(cut.dropped)}) and refused new ones for ${CUT_MS / 1000} s, as a server restart does. A worker told "${tFor("vi")("error")}" sends the same answer again a second later.`,
+    "",
+    "| workers | updates/s | p50 | p99 | \"try again\" replies | workers stuck | applications stored of submitted |",
+    "|---|---|---|---|---|---|---|",
+    `| ${n0(r.workers)} | ${n0(r.updatesPerSecond)} | ${ms(r.p50)} | ${ms(r.p99)} | ${n0(r.swarm.retried)} | ${r.swarm.failures.length} | ${n0(r.stored)} of ${n0(r.swarm.submitted)} ${r.stored === r.swarm.submitted && r.swarm.submitted === r.workers ? "✅" : "❌"} |`,
+  ].join("\n");
+}
 
 function summary(r: RunResult): string {
   return `  ${r.kind}${r.engine ? ` (${r.engine})` : ""}: ${r.workers} workers, ${r.swarm.updates} updates in ${ms(r.swarm.durationMs)} = ${n0(r.updatesPerSecond)}/s, p50 ${ms(r.p50)}, p99 ${ms(r.p99)}, CPU ${n1(r.cpuMsPerUpdate)} ms/update, SQL ${n1(r.sqlPerUpdate ?? NaN)}/update, VmHWM ${n0(r.peakRssMb)} MB, stored ${r.stored} of ${r.swarm.submitted}${r.swarm.failures.length ? `, ${r.swarm.failures.length} stuck` : ""}`;
