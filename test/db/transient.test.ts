@@ -48,8 +48,10 @@ describe("transient database errors", () => {
   });
 
   it("a unique violation from the store is not transient", async () => {
-    const unit = await db.prisma.unit.findFirstOrThrow({ select: { code: true, name: true, type: true } });
-    const error = await failure(db.prisma.unit.create({ data: { code: unit.code, name: unit.name, type: unit.type } }));
+    const identity = { channel: "TELEGRAM" as const, externalId: "6660001", chatId: "6660001" };
+    await db.prisma.person.create({ data: { language: "vi", identities: { create: identity } } });
+    const error = await failure(db.prisma.person.create({ data: { language: "vi", identities: { create: identity } } }));
+    expect(error).toMatchObject({ code: "P2002" });
     expect(isTransient(error)).toBe(false);
   });
 
