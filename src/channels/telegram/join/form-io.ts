@@ -37,12 +37,20 @@ export class FormIO {
   private promptNo = 0;
   /** Messages of questions already answered in this form (rebuilt identically on every replay). */
   private readonly answered = new Set<number>();
+  /**
+   * The message that opened this form. Message ids grow within a chat, so a button newer than it that carries the
+   * current question's number can only be this question's, even when the message is not among those this replay
+   * sent: after a crash an update is handled again and its question sent anew, while the person taps the first copy.
+   */
+  private readonly openedBy: number;
 
   constructor(
     readonly conversation: Conversation<BotContext, InnerContext>,
     public ctx: InnerContext,
     public t: T,
-  ) {}
+  ) {
+    this.openedBy = ctx.msgId ?? ctx.callbackQuery?.message?.message_id ?? Number.MAX_SAFE_INTEGER;
+  }
 
   async say(text: string, other?: Parameters<InnerContext["reply"]>[1]): Promise<void> {
     await this.ctx.reply(text, other);
@@ -102,7 +110,8 @@ export class FormIO {
         const match = CALLBACK.exec(data);
         const pressedOn = ctx.callbackQuery?.message?.message_id;
         const picked = match && Number(match[1]) === no ? options.find((c) => c.value === match[2]) : undefined;
-        if (picked && asked.some((m) => m.id === pressedOn)) {
+        if (picked && pressedOn !== undefined && (asked.some((m) => m.id === pressedOn) || pressedOn > this.openedBy)) {
+          if (!asked.some((m) => m.id === pressedOn)) asked.push({ id: pressedOn, text: question });
           await ctx.answerCallbackQuery();
           await this.closeButtons(ctx, asked, picked.label);
           return picked.value;

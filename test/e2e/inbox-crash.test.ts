@@ -1,0 +1,112 @@
+// Answers survive kill -9. The bot runs as a child process (`node --import tsx src/main.ts`, as `npm start` runs
+// it); 12 workers are in the middle of the join form when it is killed with SIGKILL right after Telegram was told
+// their answers arrived. After a restart every answer is handled once: each worker gets the answer to what they
+// sent, finishes the form, and the stored application holds exactly their answers.
+import { spawn, type ChildProcess } from "node:child_process";
+import { appendFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase, type Database } from "../../src/db/database.ts";
+import { applyMigrations } from "../../src/db/schema-engine.ts";
+import { FakeTelegram } from "../fake-telegram/server.ts";
+import { Chat } from "../support/chat.ts";
+import { createTestDatabase, ENGINE, type TestDatabase } from "../support/database.ts";
+import { loadDemo } from "../support/fixtures.ts";
+import { joinSteps, workerNo } from "../support/join-form.ts";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const WORKERS = 12;
+/** Steps after which the bot is killed: a typed answer and "Gửi đơn" (a button) itself. */
+const KILL_AFTER = new Set([3, 11]);
+
+describe("answers in flight at kill -9 are all handled after restart", { timeout: 300_000 }, () => {
+  let fake: FakeTelegram;
+  let pg: TestDatabase | undefined;
+  let dataDir: string | undefined;
+  let env: Record<string, string>;
+  let bot: ChildProcess | undefined;
+
+  const openStore = async (): Promise<Database> => pg ?? openDatabase({ dataDir: dataDir!, url: undefined });
+  const closeStore = async (db: Database) => {
+    if (!pg) await db.close();
+  };
+  const startBot = async () => {
+    const since = fake.mark();
+    bot = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", process.env.CRASH_TEST_LOG ? "pipe" : "ignore", "pipe"] });
+    bot.stdout?.on("data", (chunk: Buffer) => void (process.env.CRASH_TEST_LOG ? appendFileSync(process.env.CRASH_TEST_LOG, chunk) : undefined));
+    bot.stderr?.on("data", (chunk: Buffer) => void (process.env.CRASH_TEST_LOG ? appendFileSync(process.env.CRASH_TEST_LOG, chunk) : undefined));
+    await fake.waitForCall((c) => c.method === "getUpdates", 60_000, since);
+  };
+  const kill = async () => {
+    const child = bot!;
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGKILL");
+    await exited;
+  };
+
+  beforeAll(async () => {
+    fake = await FakeTelegram.start();
+    if (ENGINE === "postgres") pg = await createTestDatabase();
+    else dataDir = await mkdtemp(join(tmpdir(), "congdoan-inbox-crash-"));
+    const db = await openStore();
+    if (!pg) await applyMigrations(db.adapterFactory);
+    await loadDemo(db.prisma);
+    await closeStore(db);
+    env = {
+      TELEGRAM_BOT_TOKEN: fake.token,
+      TELEGRAM_API_ROOT: fake.apiRoot,
+      LOG_LEVEL: "warn",
+      ...(pg ? { DATABASE_URL: pg.url! } : { DATA_DIR: dataDir! }),
+    };
+    delete process.env.PORT;
+  });
+  afterAll(async () => {
+    if (bot && bot.exitCode === null && bot.signalCode === null) await kill();
+    await fake?.close();
+    await pg?.destroy();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("kills the bot twice in the middle of 12 join forms; every worker's application holds their answers", async () => {
+    await startBot();
+    const chats = Array.from({ length: WORKERS }, (_, i) => new Chat(fake, { id: 4100 + i, first_name: `CN ${i}` }));
+    const steps = chats.map((_, i) => joinSteps(workerNo(300 + i)));
+    let kills = 0;
+    for (let s = 0; s < steps[0]!.length; s++) {
+      const sent = chats.map((chat, i) => steps[i]![s]!.act(chat));
+      if (KILL_AFTER.has(s)) {
+        // Telegram has been told the answers arrived (the bot asked for updates past them): kill at once.
+        await Promise.all(sent.map((update) => fake.waitUntilConsumed(update, 30_000)));
+        await kill();
+        kills++;
+        await startBot();
+      }
+      await Promise.all(chats.map((chat, i) => chat.expect(steps[i]![s]!.reply, 60_000)));
+    }
+    expect(kills).toBe(KILL_AFTER.size);
+
+    const db = await (async () => {
+      const child = bot!;
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      child.kill("SIGTERM");
+      await exited;
+      return openStore();
+    })();
+    try {
+      const stored = await db.prisma.application.findMany({ select: { fullName: true, birthDate: true, phone: true, jobPosition: true } });
+      expect(stored).toHaveLength(WORKERS);
+      for (let i = 0; i < WORKERS; i++) {
+        const w = workerNo(300 + i);
+        const mine = stored.find((a) => a.fullName === w.fullName);
+        expect(mine, w.fullName).toBeDefined();
+        expect(mine!.jobPosition).toBe(w.jobPosition);
+        expect(mine!.phone).toBe(`+84${w.phone.slice(1)}`);
+      }
+      expect(await db.prisma.inboxUpdate.count({ where: { handledAt: null } })).toBe(0);
+    } finally {
+      await closeStore(db);
+    }
+  });
+});
