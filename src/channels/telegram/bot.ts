@@ -4,6 +4,7 @@ import { Bot, type MiddlewareFn } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import { tFor, toLang } from "../../i18n/i18n.ts";
 import { InboxConversationStorage } from "../../inbox/conversation-storage.ts";
+import { tolerateCallbackAnswers } from "./callback-answers.ts";
 import { markUnreachable } from "../../people/people.ts";
 import { apiPolicy, replyAfterFailure } from "./api-policy.ts";
 import { createApplicationsFeature } from "./applications/feature.ts";
@@ -60,9 +61,12 @@ export interface TelegramOptions {
 
 const retryPolicy = (logger: Deps["logger"]) => apiPolicy({ logger });
 
+const ignoredAnswer = (deps: Deps) => (err: unknown) => deps.logger.debug({ err }, "a button press could not be answered");
+
 export function createBot(deps: Deps, options: TelegramOptions): Bot<BotContext> {
   const bot = new Bot<BotContext>(options.token, { client: { apiRoot: options.apiRoot, ...(options.fetch ? { fetch: options.fetch } : {}) }, botInfo: options.botInfo });
   bot.api.config.use(retryPolicy(deps.logger));
+  bot.api.config.use(tolerateCallbackAnswers(ignoredAnswer(deps)));
 
   // Updates reach the bot from the inbox (src/inbox), which runs one chat's updates one at a time and in order:
   // two quick messages cannot race through a form.
@@ -83,6 +87,7 @@ export function createBot(deps: Deps, options: TelegramOptions): Bot<BotContext>
   // Transformers on bot.api do not reach inside conversations; install the retry policy there too.
   const retryInside: MiddlewareFn<InnerContext> = (ctx, next) => {
     ctx.api.config.use(retryPolicy(deps.logger));
+    ctx.api.config.use(tolerateCallbackAnswers(ignoredAnswer(deps)));
     return next();
   };
   guarded.use(
