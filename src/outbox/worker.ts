@@ -2,16 +2,16 @@
 // across instances: the aggregate rate is the pacer's rate, and no row is sent by two instances), then
 // loops: claim a batch, send each message through its channel's Sender at the pacer's rate with a few in
 // flight, record the outcomes in one transaction, repeat. A crash leaves at most one claimed batch in
-// SENDING; whoever takes the lock next sends those again (the only possible duplicates).
+// SENDING; whoever takes the lock next sends those again (the only possible duplicates). A database outage
+// leaves none: outcomes that cannot be written are kept (backlog.ts) and written before anything else.
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import type { PrismaClient } from "../db/database.ts";
 import { isQuietHours } from "../shared/time.ts";
+import { OutcomeBacklog, renewLease } from "./backlog.ts";
 import {
   backoffMs,
   claimBatch,
-  recordResults,
-  releaseClaims,
   releaseForeignClaims,
   type ClaimedRow,
   type OutgoingMessage,
@@ -69,15 +69,24 @@ export class OutboxWorker {
   private readonly content = new Map<string, OutgoingMessage["content"] | null>();
   /** For tests and the bench: what this worker did. */
   readonly stats = { claimed: 0, sent: 0, retryAfter: 0, unreachable: 0, failed: 0, skipped: 0, retried: 0 };
+  private readonly backlog: OutcomeBacklog;
+  private readonly leaseMs: number;
+  private renewer: NodeJS.Timeout | undefined;
+  private renewing = false;
 
   constructor(private readonly o: OutboxWorkerOptions) {
     this.pacer = new Pacer(o.ratePerSecond, o.perChatPerSecond ?? 1);
     this.clock = o.clock ?? (() => new Date());
+    this.backlog = new OutcomeBacklog(o.prisma, this.workerId);
+    this.leaseMs = o.leaseMs ?? 60_000;
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
+    // Three renewals per lease: one may fail (a busy store) without the lease running out.
+    this.renewer = setInterval(() => void this.renewLease(), this.leaseMs / 3);
+    this.renewer.unref();
     this.loop = this.run().catch((err: unknown) => this.o.logger.error({ err }, "outbox worker stopped on an error"));
   }
 
@@ -90,7 +99,33 @@ export class OutboxWorker {
     this.running = false;
     this.wake();
     await this.loop;
+    clearInterval(this.renewer);
+    if (!(await this.backlog.write(this.clock))) {
+      this.o.logger.error({ outcomes: this.backlog.outcomes }, "outbox outcomes could not be recorded before stopping; those messages may be sent again");
+    }
     await this.o.lock.release();
+  }
+
+  private async renewLease() {
+    const ids = this.backlog.heldIds();
+    if (this.renewing || ids.length === 0) return;
+    this.renewing = true;
+    await renewLease(this.o.prisma, this.workerId, ids, this.clock())
+      .catch(() => undefined) // the store is away: the backlog is written before any claim, so nothing is lost
+      .finally(() => (this.renewing = false));
+  }
+
+  /** Writes what is owed to the store; logs once when it starts owing and once when it is paid. */
+  private async writeBacklog(): Promise<boolean> {
+    const wasFailing = this.backlog.failing;
+    const owed = this.backlog.outcomes;
+    const ok = await this.backlog.write(this.clock);
+    if (this.backlog.failing && !wasFailing) {
+      this.o.logger.warn({ outcomes: this.backlog.outcomes }, "could not record outcomes yet; outcomes kept until the store returns");
+    } else if (ok && wasFailing) {
+      this.o.logger.info({ outcomes: owed }, "outcomes kept during a store outage recorded");
+    }
+    return ok;
   }
 
   private async idle(ms: number) {
@@ -108,6 +143,12 @@ export class OutboxWorker {
     const idleMs = this.o.idleMs ?? 1000;
     let holding = false;
     while (this.running) {
+      // Outcomes kept through an outage are written before anything is claimed or sent: rows sent but not yet
+      // recorded would otherwise be claimed again once their lease ran out, and sent twice.
+      if (this.backlog.size > 0 && !(await this.writeBacklog())) {
+        await this.idle(idleMs);
+        continue;
+      }
       if (!(await this.o.lock.tryAcquire())) {
         holding = false;
         await this.idle(2_000);
@@ -159,11 +200,12 @@ export class OutboxWorker {
         workerId: this.workerId,
         limit: this.o.batchSize,
         now: this.clock(),
-        leaseMs: this.o.leaseMs ?? 60_000,
+        leaseMs: this.leaseMs,
         quiet: isQuietHours(this.clock()),
       })
         .then((rows) => {
           this.stats.claimed += rows.length;
+          this.backlog.claimed(rows.map((r) => r.id));
           queue.push(...rows);
           if (rows.length < this.o.batchSize) exhausted = true;
         })
@@ -174,27 +216,14 @@ export class OutboxWorker {
         .finally(() => (claiming = undefined));
     };
 
-    let results: RowResult[] = [];
-    let writing: Promise<void> = Promise.resolve();
-    const flush = () => {
-      const chunk = results;
-      results = [];
-      if (chunk.length === 0) return writing;
-      this.stats.skipped += chunk.filter((r) => r.kind === "skipped").length;
-      writing = writing
-        .then(() => recordResults(this.o.prisma, this.workerId, chunk, this.clock()))
-        .catch((err: unknown) => {
-          results.push(...chunk); // written with the next chunk
-          this.o.logger.warn({ err }, "could not record outcomes yet");
-        });
-      return writing;
-    };
+    let unflushed = 0;
     const inFlight = new Set<Promise<void>>();
 
     try {
       for (;;) {
         if (!this.running || !this.o.lock.held()) break;
-        if (queue.length < this.o.batchSize / 2 && !exhausted) claimMore();
+        // No new claims while outcomes are owed: the store may hand back rows of ours whose lease ran out.
+        if (queue.length < this.o.batchSize / 2 && !exhausted && !this.backlog.failing) claimMore();
         if (queue.length === 0) {
           if (claiming) {
             await claiming;
@@ -204,19 +233,26 @@ export class OutboxWorker {
         }
         any = true;
         const row = queue.shift()!;
-        await this.sendOne(row, inFlight, (result) => {
-          results.push(result);
-          if (results.length >= FLUSH_EVERY) void flush();
-        });
+        try {
+          await this.sendOne(row, inFlight, (result) => {
+            if (result.kind === "skipped") this.stats.skipped++;
+            this.backlog.add(result);
+            if (++unflushed >= FLUSH_EVERY) {
+              unflushed = 0;
+              void this.writeBacklog();
+            }
+          });
+        } catch (err) {
+          queue.unshift(row); // not sent (its content could not be read): given back below
+          throw err;
+        }
         this.houseKeep();
       }
     } finally {
       await Promise.all(inFlight);
       if (claiming) await claiming;
-      await writing;
-      await flush();
-      if (results.length > 0) await recordResults(this.o.prisma, this.workerId, results, this.clock()); // last try; throws to the loop
-      await releaseClaims(this.o.prisma, this.workerId, queue.map((r) => r.id)); // claimed ahead, not sent (stopping)
+      this.backlog.release(queue.map((r) => r.id)); // claimed ahead, not sent (stopping, or the lock lost)
+      await this.writeBacklog(); // what cannot be written now is written by the loop before anything else
     }
     if (claimError) throw claimError;
     // After a 429 the row went back to PENDING; wait out the pause before claiming again.

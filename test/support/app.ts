@@ -36,13 +36,15 @@ export interface HarnessOptions {
   fake?: FakeTelegramOptions;
   /** PostgreSQL connections in the app's pool (a burst larger than the pool must still be served). */
   poolSize?: number;
+  /** A database the test made (e.g. reached through a TcpProxy, see tcp-proxy.ts); destroyed on close. */
+  db?: TestDatabase;
   /** Passed on to startApp, e.g. a live reminder schedule with a test clock. */
   app?: Pick<AppOptions, "scheduleReminders" | "remindersCron" | "clock" | "bossTimings" | "broadcastTuning">;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const fake = await FakeTelegram.start(options.fake);
-  const db = await createTestDatabase({ poolSize: options.poolSize });
+  const db = options.db ?? (await createTestDatabase({ poolSize: options.poolSize }));
   const logs = new LogCapture();
   const config = loadConfig(
     { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, LOG_LEVEL: options.logLevel ?? "debug", ...options.env },
