@@ -11,6 +11,7 @@
 // mark), any failure deletes what was written under that mark, and the audit row is written with the last batch, so
 // a complete import is exactly one with its audit row. Only a crash of the process mid-import can leave part of a
 // roll; importing the same file again then adds the rest (rows already there count as unchanged).
+import { randomBytes } from "node:crypto";
 import type { Prisma } from "../generated/prisma/client.ts";
 import type { PrismaClient } from "../db/database.ts";
 import { writeAudit } from "../audit/audit.ts";
@@ -36,20 +37,49 @@ export type ImportCheck =
 export type ImportResult = ImportCheck | { ok: false; reason: "forbidden" };
 
 /**
- * Rows per INSERT. PGlite runs on this thread, so a batch there is time nobody else is answered: smaller batches.
- * On PostgreSQL a batch costs this thread little but a round trip.
+ * Sizes of the steps: rows per INSERT, rows per read of the union's roll, phones per lookup in other unions. PGlite
+ * runs on this thread, so a step there is time nobody else is answered (and everyone else's queries wait behind it
+ * on its one connection): small steps. On PostgreSQL a step costs this thread little more than a round trip.
  */
-const WRITE_BATCH = { pglite: 500, postgres: 1000 } as const;
-/** Rows per read of the union's roll, and phones per lookup in other unions. */
-const READ_PAGE = 2000;
-const PHONE_LOOKUP = 1000;
+const STEP = {
+  pglite: { write: 100, read: 1000, phones: 500 },
+  postgres: { write: 1000, read: 2000, phones: 1000 },
+} as const;
+type Steps = (typeof STEP)[keyof typeof STEP];
+/** PGlite: the longest rest between two steps. */
+const MAX_REST_MS = 100;
 /** The PostgreSQL transaction may take this long: 20,000 rows take a few seconds, on a busy server more. */
 const TRANSACTION_TIMEOUT_MS = 5 * 60_000;
 
 const MEMBER_ROWS_MODULE = new URL("./member-rows.ts", import.meta.url);
 
-/** Lets the updates waiting behind this work run (and their queries reach the store) before it goes on. */
-const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * How an import shares the process with everyone else: after each step the updates waiting behind it run (and their
+ * queries reach the store) before the next. On PGlite, whose steps run on this thread, it then rests as long as the
+ * step took, so other people's updates get at least half of the time whatever the size of the file.
+ */
+class Pace {
+  constructor(
+    readonly steps: Steps,
+    private readonly onThisThread: boolean,
+  ) {}
+
+  async step<R>(work: () => Promise<R>): Promise<R> {
+    const started = performance.now();
+    const result = await work();
+    if (this.onThisThread) {
+      const rest = Math.min(MAX_REST_MS, performance.now() - started);
+      await new Promise<void>((resolve) => setTimeout(resolve, rest));
+    } else {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return result;
+  }
+}
+
+async function paceFor(prisma: PrismaClient): Promise<Pace> {
+  return (await onSingleConnection(prisma)) ? new Pace(STEP.pglite, true) : new Pace(STEP.postgres, false);
+}
 
 /** Vietnam's midnight at the start of a calendar day, as an instant: the day a member joined. */
 function startOfVietnamDay(day: CalendarDay): Date {
@@ -77,48 +107,47 @@ function readFile(file: Buffer, fileName: string, today: CalendarDay): Promise<M
 const nameBirth = (searchName: string, birthDate: Date) => `${searchName}|${birthDate.toISOString()}`;
 
 /** The phones and name-and-birth-date keys on the union's roll (those who left included), read a page at a time. */
-async function unitRoll(db: Db, unitId: string) {
+async function unitRoll(db: Db, unitId: string, pace: Pace) {
   const phones = new Set<string>();
   const nameBirths = new Set<string>();
   let after: string | undefined;
   for (;;) {
-    const page = await db.member.findMany({
-      where: { unitId, ...(after ? { id: { gt: after } } : {}) },
-      select: { id: true, phone: true, searchName: true, birthDate: true },
-      orderBy: { id: "asc" },
-      take: READ_PAGE,
-    });
+    const page = await pace.step(() =>
+      db.member.findMany({
+        where: { unitId, ...(after ? { id: { gt: after } } : {}) },
+        select: { id: true, phone: true, searchName: true, birthDate: true },
+        orderBy: { id: "asc" },
+        take: pace.steps.read,
+      }),
+    );
     for (const m of page) {
       if (m.phone) phones.add(m.phone);
       if (m.birthDate) nameBirths.add(nameBirth(m.searchName, m.birthDate));
     }
-    if (page.length < READ_PAGE) return { phones, nameBirths };
+    if (page.length < pace.steps.read) return { phones, nameBirths };
     after = page[page.length - 1]!.id;
-    await yieldToOthers();
   }
 }
 
 /** Which of `phones` belong to a current member of another union, looked up a slice at a time. */
-async function phonesElsewhere(db: Db, unitId: string, phones: string[]) {
+async function phonesElsewhere(db: Db, unitId: string, phones: string[], pace: Pace) {
   const found = new Set<string>();
-  for (let i = 0; i < phones.length; i += PHONE_LOOKUP) {
-    const slice = phones.slice(i, i + PHONE_LOOKUP);
-    const rows = await db.member.findMany({
-      where: { phone: { in: slice }, unitId: { not: unitId }, leftOn: null },
-      select: { phone: true },
-    });
+  for (let i = 0; i < phones.length; i += pace.steps.phones) {
+    const slice = phones.slice(i, i + pace.steps.phones);
+    const rows = await pace.step(() =>
+      db.member.findMany({ where: { phone: { in: slice }, unitId: { not: unitId }, leftOn: null }, select: { phone: true } }),
+    );
     for (const r of rows) if (r.phone) found.add(r.phone);
-    if (i + PHONE_LOOKUP < phones.length) await yieldToOthers();
   }
   return found;
 }
 
 /** Splits valid rows into new and already there; a phone of a current member of another union is a problem. */
-async function classify(db: Db, unitId: string, rows: MemberRow[]) {
-  const here = await unitRoll(db, unitId);
+async function classify(db: Db, unitId: string, rows: MemberRow[], pace: Pace) {
+  const here = await unitRoll(db, unitId, pace);
   const isHere = (row: MemberRow) => (row.phone !== null && here.phones.has(row.phone)) || here.nameBirths.has(nameBirth(row.searchName, row.birthDate));
   const candidates = rows.filter((row) => !isHere(row));
-  const elsewhere = await phonesElsewhere(db, unitId, candidates.flatMap((r) => (r.phone ? [r.phone] : [])));
+  const elsewhere = await phonesElsewhere(db, unitId, candidates.flatMap((r) => (r.phone ? [r.phone] : [])), pace);
   const fresh: MemberRow[] = [];
   const lines: LineProblems[] = [];
   for (const row of candidates) {
@@ -129,7 +158,7 @@ async function classify(db: Db, unitId: string, rows: MemberRow[]) {
 }
 
 /** Checks a file already read against the union's current members, without writing anything. */
-async function check(db: Db, unitId: string, file: MemberFile): Promise<{ check: ImportCheck; fresh?: MemberRow[] }> {
+async function check(db: Db, unitId: string, file: MemberFile, pace: Pace): Promise<{ check: ImportCheck; fresh?: MemberRow[] }> {
   switch (file.kind) {
     case "file":
       return { check: { ok: false, reason: "file", problem: file.problem } };
@@ -138,7 +167,7 @@ async function check(db: Db, unitId: string, file: MemberFile): Promise<{ check:
     case "no_rows":
       return { check: { ok: false, reason: "no_rows" } };
   }
-  const classified = await classify(db, unitId, file.valid);
+  const classified = await classify(db, unitId, file.valid, pace);
   const lines = [...file.lines, ...classified.lines].sort((a, b) => a.line - b.line);
   if (lines.length) return { check: { ok: false, reason: "rows", total: file.total, lines } };
   return { check: { ok: true, total: file.total, created: classified.fresh.length, unchanged: classified.unchanged }, fresh: classified.fresh };
@@ -163,22 +192,38 @@ export async function checkMemberImport(
   const problem = await unitProblem(prisma, input.unitId);
   if (problem) return problem;
   const file = await readFile(input.file, input.fileName, vietnamDay(input.now ?? new Date()));
-  return (await check(prisma, input.unitId, file)).check;
+  return (await check(prisma, input.unitId, file, await paceFor(prisma))).check;
 }
 
-function memberData(unitId: string, row: MemberRow, mark?: Date) {
-  return {
-    personId: null,
-    unitId,
-    fullName: row.fullName,
-    searchName: row.searchName,
-    phone: row.phone,
-    birthDate: row.birthDate,
-    sex: row.sex,
-    source: "IMPORT" as const,
-    joinedAt: startOfVietnamDay(row.joined),
-    ...(mark ? { createdAt: mark, updatedAt: mark } : {}),
-  };
+/** A member id like the ones Prisma makes (a cuid: "c" and 24 lower-case letters and digits), for raw inserts. */
+function newMemberId(): string {
+  const time = Date.now().toString(36).padStart(9, "0").slice(-9);
+  let rest = "";
+  for (const byte of randomBytes(15)) rest += (byte % 36).toString(36);
+  return `c${time}${rest}`;
+}
+
+/** An instant as a `timestamp(3)` column holds it: UTC, without a zone (as Prisma writes DateTime). */
+const utcTimestamp = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
+
+/**
+ * Inserts rows in one statement with one array parameter per column. createMany binds a parameter per cell and costs
+ * 5 to 10 times as much time on this thread, which on PGlite is time nobody else is answered.
+ */
+async function insertMembers(db: Db, unitId: string, rows: MemberRow[], mark: Date): Promise<void> {
+  const at = utcTimestamp(mark);
+  await db.$executeRaw`
+    INSERT INTO "Member" ("id", "unitId", "fullName", "searchName", "phone", "birthDate", "sex", "source", "joinedAt", "createdAt", "updatedAt")
+    SELECT id, ${unitId}, full_name, search_name, phone, birth_date, sex, 'IMPORT'::"MemberSource", joined_at, ${at}::timestamp, ${at}::timestamp
+    FROM unnest(
+      ${rows.map(newMemberId)}::text[],
+      ${rows.map((r) => r.fullName)}::text[],
+      ${rows.map((r) => r.searchName)}::text[],
+      ${rows.map((r) => r.phone)}::text[],
+      ${rows.map((r) => r.birthDate.toISOString().slice(0, 10))}::date[],
+      ${rows.map((r) => r.sex)}::"Sex"[],
+      ${rows.map((r) => utcTimestamp(startOfVietnamDay(r.joined)))}::timestamp[]
+    ) AS row(id, full_name, search_name, phone, birth_date, sex, joined_at)`;
 }
 
 function batches<X>(items: X[], size: number): X[][] {
@@ -204,17 +249,15 @@ function audit(db: Db, input: ImportInput, result: ImportCheck & { ok: true }) {
 }
 
 /** PostgreSQL: one transaction committed once, written in batches; other updates run on the other connections. */
-function importInOneTransaction(prisma: PrismaClient, input: ImportInput, file: MemberFile): Promise<ImportCheck> {
+function importInOneTransaction(prisma: PrismaClient, input: ImportInput, file: MemberFile, pace: Pace): Promise<ImportCheck> {
   return prisma.$transaction(
     async (tx) => {
       // Two imports into one union run one after the other, so neither creates what the other just did.
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`members:import:${input.unitId}`}))`;
-      const { check: result, fresh } = await check(tx, input.unitId, file);
+      const { check: result, fresh } = await check(tx, input.unitId, file, pace);
       if (!result.ok || !fresh) return result;
-      for (const batch of batches(fresh, WRITE_BATCH.postgres)) {
-        await tx.member.createMany({ data: batch.map((row) => memberData(input.unitId, row)) });
-        await yieldToOthers();
-      }
+      const mark = new Date();
+      for (const batch of batches(fresh, pace.steps.write)) await pace.step(() => insertMembers(tx, input.unitId, batch, mark));
       await audit(tx, input, result);
       return result;
     },
@@ -239,22 +282,20 @@ function oneAtATime<R>(unitId: string, work: () => Promise<R>): Promise<R> {
 }
 
 /** PGlite: short transactions, one per batch, under the import's mark; on failure what was written is deleted. */
-function importInBatches(prisma: PrismaClient, input: ImportInput, file: MemberFile): Promise<ImportCheck> {
+function importInBatches(prisma: PrismaClient, input: ImportInput, file: MemberFile, pace: Pace): Promise<ImportCheck> {
   return oneAtATime(input.unitId, async () => {
-    const { check: result, fresh } = await check(prisma, input.unitId, file);
+    const { check: result, fresh } = await check(prisma, input.unitId, file, pace);
     if (!result.ok || !fresh) return result;
     // Every row of this import gets this createdAt: what a failure deletes, and nothing else has it.
     const mark = new Date();
-    const all = batches(fresh, WRITE_BATCH.pglite);
+    const all = batches(fresh, pace.steps.write);
     try {
       for (const [i, batch] of all.entries()) {
-        const data = batch.map((row) => memberData(input.unitId, row, mark));
         if (i < all.length - 1) {
-          await prisma.member.createMany({ data });
-          await yieldToOthers();
+          await pace.step(() => insertMembers(prisma, input.unitId, batch, mark));
         } else {
           await prisma.$transaction(async (tx) => {
-            await tx.member.createMany({ data });
+            await insertMembers(tx, input.unitId, batch, mark);
             await audit(tx, input, result);
           });
         }
@@ -286,7 +327,9 @@ export async function importMembers(
   // Read before any transaction or lock: reading takes seconds for a big file, and needs no database.
   const file = await readFile(input.file, input.fileName, vietnamDay(input.now ?? new Date()));
   const target = { actorId: input.actorId, unitId: input.unitId };
-  return (await onSingleConnection(prisma)) ? importInBatches(prisma, target, file) : importInOneTransaction(prisma, target, file);
+  return (await onSingleConnection(prisma))
+    ? importInBatches(prisma, target, file, new Pace(STEP.pglite, true))
+    : importInOneTransaction(prisma, target, file, new Pace(STEP.postgres, false));
 }
 
 /** What is wrong with a file or an import, in `t`'s language, at most `maxLines` lines of problems; null when nothing is. */
