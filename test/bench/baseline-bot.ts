@@ -3,7 +3,7 @@
 // top of this is what the bench's ratios show. Run as a child: TELEGRAM_BOT_TOKEN, TELEGRAM_API_ROOT.
 import { sequentialize, run } from "@grammyjs/runner";
 import { conversations, createConversation, type Conversation, type ConversationFlavor } from "@grammyjs/conversations";
-import { Bot, type Context, InlineKeyboard } from "grammy";
+import { Bot, type Context, HttpError, InlineKeyboard, type Transformer } from "grammy";
 import { BASELINE as b } from "./join-steps.ts";
 
 type Ctx = ConversationFlavor<Context>;
@@ -11,6 +11,18 @@ type Ctx = ConversationFlavor<Context>;
 const token = process.env.TELEGRAM_BOT_TOKEN;
 if (!token) throw new Error("TELEGRAM_BOT_TOKEN is required");
 const bot = new Bot<Ctx>(token, { client: { apiRoot: process.env.TELEGRAM_API_ROOT } });
+/** A dropped keep-alive connection under load would otherwise end a worker's form (a small bot done well retries). */
+const retryNetwork: Transformer = async (prev, method, payload, signal) => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await prev(method, payload, signal);
+    } catch (error) {
+      if (!(error instanceof HttpError) || attempt >= 4) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+};
+bot.api.config.use(retryNetwork);
 const stored = new Map<number, Record<string, string>>();
 
 function buttons(...labels: string[]) {
@@ -52,7 +64,8 @@ async function form(conversation: Conversation<Ctx, Context>, ctx: Context) {
 }
 
 bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
-bot.use(conversations());
+// Transformers on bot.api do not reach the API calls made inside a conversation; the retry goes there too.
+bot.use(conversations({ plugins: [(ctx, next) => (ctx.api.config.use(retryNetwork), next())] }));
 bot.use(createConversation(form, "form"));
 bot.command("start", (ctx) => ctx.conversation.enter("form"));
 bot.catch((err) => console.error("baseline bot error", err.error));

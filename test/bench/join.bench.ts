@@ -35,7 +35,9 @@ function option(name: string, env: string, fallback: string): string {
 
 const SIZES = option("sizes", "BENCH_JOIN_SIZES", "10,200,1000,5000").split(",").map(Number).filter((n) => n > 0);
 const ENGINES = option("engines", "BENCH_JOIN_ENGINES", "pglite,postgres").split(",").filter((e): e is Engine => e === "pglite" || e === "postgres");
-const STEP_TIMEOUT_MS = Number(option("step-timeout", "BENCH_JOIN_STEP_TIMEOUT_S", "180")) * 1000;
+/** Explicit, or 180 s and 100 ms more per worker beyond 1,800 (a 5,000-worker crowd on a busy machine queues long). */
+const STEP_TIMEOUT_S = option("step-timeout", "BENCH_JOIN_STEP_TIMEOUT_S", "");
+const stepTimeoutMs = (workers: number) => (STEP_TIMEOUT_S ? Number(STEP_TIMEOUT_S) : Math.max(180, workers * 0.1)) * 1000;
 const START_TIMEOUT_MS = 120_000;
 /** Workers of the run with PostgreSQL cut in the middle (0: no such run), and for how long it is cut. */
 const RESTART_WORKERS = Number(option("restart-workers", "BENCH_JOIN_RESTART_WORKERS", "200"));
@@ -174,6 +176,10 @@ interface RunResult {
   /** Applications stored by this run (rows added; the baseline: its replies). */
   stored: number;
   startupMs: number;
+  /** CPU of the bench's own process (fake Bot API and workers) per update: it shares the machine with the bot. */
+  benchCpuMsPerUpdate: number;
+  /** The child's last log lines, kept when workers got stuck. */
+  logTail?: string;
 }
 
 let nextWorkerId = 10_000_000;
@@ -199,6 +205,7 @@ async function crowd(
     const idleRssMb = memoryMb(pid, "VmRSS");
     const statements0 = kind === "bot" ? await statementsSoFar(port) : 0;
     const cpu0 = cpuMs(pid);
+    const own0 = process.cpuUsage();
     let loadRssMb = idleRssMb;
     const sampler = setInterval(() => {
       try {
@@ -216,13 +223,16 @@ async function crowd(
     nextWorkerId += workers + 1000;
     let swarm: SwarmResult;
     try {
-      swarm = await runSwarm({ fake, firstId, workers, steps, stepTimeoutMs: STEP_TIMEOUT_MS, abort, ...extra });
+      swarm = await runSwarm({ fake, firstId, workers, steps, stepTimeoutMs: stepTimeoutMs(workers), abort, ...extra });
     } finally {
       clearInterval(sampler);
     }
     const cpu = cpuMs(pid) - cpu0;
+    const own = process.cpuUsage(own0);
     const statements = kind === "bot" ? (await statementsSoFar(port)) - statements0 : undefined;
     const peakRssMb = memoryMb(pid, "VmHWM");
+    // What the bot logged is the first thing to read when workers got stuck.
+    const logTail = swarm.failures.length ? child.stderrTail() : undefined;
     stopping = true;
     await stopChild(child);
     running = undefined;
@@ -243,6 +253,8 @@ async function crowd(
       idleRssMb,
       stored,
       startupMs,
+      logTail,
+      benchCpuMsPerUpdate: (own.user + own.system) / 1000 / Math.max(1, swarm.updates),
     };
   } finally {
     if (running) await stopChild(running.child, 5_000);
@@ -310,7 +322,7 @@ interface EngineResult {
 
 function engineTable(e: EngineResult): string[] {
   const rows = e.runs.map(({ bot, baseline, error }) => {
-    if (!bot || !baseline) return `| ${n0(bot?.workers ?? baseline?.workers ?? NaN)} | failed: ${(error ?? "").split("\n")[0]} |||||||`;
+    if (!bot || !baseline) return `| ${n0(bot?.workers ?? baseline?.workers ?? NaN)} | failed: ${(error ?? "").split("\n")[0]} ||||||||`;
     const lost = bot.swarm.submitted - bot.stored;
     return [
       `| ${n0(bot.workers)}`,
@@ -321,7 +333,8 @@ function engineTable(e: EngineResult): string[] {
       n1(bot.sqlPerUpdate ?? NaN),
       beside(`**${n0(bot.peakRssMb)}**`, n0(baseline.peakRssMb), ratio(bot.peakRssMb, baseline.peakRssMb)),
       `${n0(bot.idleRssMb)} / ${n0(bot.loadRssMb)}`,
-      `${n0(bot.stored)} of ${n0(bot.swarm.submitted)} ${lost === 0 && bot.swarm.submitted === bot.workers ? "✅" : "❌"}${bot.swarm.failures.length ? ` (${bot.swarm.failures.length} workers stuck)` : ""} |`,
+      `${n0(bot.stored)} of ${n0(bot.swarm.submitted)} ${lost === 0 && bot.swarm.submitted === bot.workers ? "✅" : "❌"}${bot.swarm.failures.length ? ` (${bot.swarm.failures.length} workers stuck)` : ""}`,
+      `${n1(bot.benchCpuMsPerUpdate)} / ${n1(baseline.benchCpuMsPerUpdate)} |`,
     ].join(" | ");
   });
   return [
@@ -329,8 +342,8 @@ function engineTable(e: EngineResult): string[] {
     "",
     "Each cell: this bot (the baseline; ratio bot/baseline).",
     "",
-    "| workers | updates/s | p50 update→reply | p99 update→reply | CPU ms/update | SQL statements/update | peak RSS MB (VmHWM) | RSS MB idle / max under load | applications stored of submitted |",
-    "|---|---|---|---|---|---|---|---|---|",
+    "| workers | updates/s | p50 update→reply | p99 update→reply | CPU ms/update | SQL statements/update | peak RSS MB (VmHWM) | RSS MB idle / max under load | applications stored of submitted | bench's own CPU ms/update (bot run / baseline run) |",
+    "|---|---|---|---|---|---|---|---|---|---|",
     ...rows,
   ];
 }
@@ -405,7 +418,7 @@ const bench: Benchmark = {
             problems.push(`${label}: ${bot.swarm.submitted} workers pressed "Gửi đơn" but ${bot.stored} applications were stored`);
           }
           if (bot.swarm.failures.length) {
-            problems.push(`${label}: ${bot.swarm.failures.length} workers got stuck, e.g.\n  ${bot.swarm.failures.slice(0, 5).join("\n  ")}`);
+            problems.push(`${label}: ${bot.swarm.failures.length} workers got stuck, e.g.\n  ${bot.swarm.failures.slice(0, 5).join("\n  ")}\n  its last log lines:\n    ${(bot.logTail ?? "").split("\n").join("\n    ")}`);
           }
         };
         for (const workers of SIZES) {
@@ -422,7 +435,7 @@ const bench: Benchmark = {
             result.existingStartMs.push(entry.bot.startupMs);
             checkRun(`${engine}, ${workers} workers`, entry.bot);
             if (entry.baseline.swarm.failures.length) {
-              problems.push(`baseline, ${workers} workers: ${entry.baseline.swarm.failures.length} workers got stuck, e.g.\n  ${entry.baseline.swarm.failures.slice(0, 3).join("\n  ")}`);
+              problems.push(`baseline, ${workers} workers: ${entry.baseline.swarm.failures.length} workers got stuck, e.g.\n  ${entry.baseline.swarm.failures.slice(0, 3).join("\n  ")}\n  its last log lines:\n    ${(entry.baseline.logTail ?? "").split("\n").join("\n    ")}`);
             }
           } catch (error) {
             entry.error = (error as Error).message;
@@ -500,7 +513,7 @@ function cutSection(cut: CutResult | undefined, error: string | undefined): stri
 }
 
 function summary(r: RunResult): string {
-  return `  ${r.kind}${r.engine ? ` (${r.engine})` : ""}: ${r.workers} workers, ${r.swarm.updates} updates in ${ms(r.swarm.durationMs)} = ${n0(r.updatesPerSecond)}/s, p50 ${ms(r.p50)}, p99 ${ms(r.p99)}, CPU ${n1(r.cpuMsPerUpdate)} ms/update, SQL ${n1(r.sqlPerUpdate ?? NaN)}/update, VmHWM ${n0(r.peakRssMb)} MB, stored ${r.stored} of ${r.swarm.submitted}${r.swarm.failures.length ? `, ${r.swarm.failures.length} stuck` : ""}`;
+  return `  ${r.kind}${r.engine ? ` (${r.engine})` : ""}: ${r.workers} workers, ${r.swarm.updates} updates in ${ms(r.swarm.durationMs)} = ${n0(r.updatesPerSecond)}/s, p50 ${ms(r.p50)}, p99 ${ms(r.p99)}, CPU ${n1(r.cpuMsPerUpdate)} ms/update, SQL ${n1(r.sqlPerUpdate ?? NaN)}/update, VmHWM ${n0(r.peakRssMb)} MB, bench's own CPU ${n1(r.benchCpuMsPerUpdate)} ms/update, stored ${r.stored} of ${r.swarm.submitted}${r.swarm.failures.length ? `, ${r.swarm.failures.length} stuck` : ""}`;
 }
 
 export default bench;
