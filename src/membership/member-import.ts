@@ -61,7 +61,7 @@ const MEMBER_ROWS_MODULE = new URL("./member-rows.ts", import.meta.url);
 class Pace {
   constructor(
     readonly steps: Steps,
-    private readonly onThisThread: boolean,
+    readonly onThisThread: boolean,
   ) {}
 
   async step<R>(work: () => Promise<R>): Promise<R> {
@@ -327,9 +327,8 @@ export async function importMembers(
   // Read before any transaction or lock: reading takes seconds for a big file, and needs no database.
   const file = await readFile(input.file, input.fileName, vietnamDay(input.now ?? new Date()));
   const target = { actorId: input.actorId, unitId: input.unitId };
-  return (await onSingleConnection(prisma))
-    ? importInBatches(prisma, target, file, new Pace(STEP.pglite, true))
-    : importInOneTransaction(prisma, target, file, new Pace(STEP.postgres, false));
+  const pace = await paceFor(prisma);
+  return pace.onThisThread ? importInBatches(prisma, target, file, pace) : importInOneTransaction(prisma, target, file, pace);
 }
 
 /** What is wrong with a file or an import, in `t`'s language, at most `maxLines` lines of problems; null when nothing is. */
