@@ -16,7 +16,7 @@ export class InboxConversationStorage<T> implements StorageAdapter<T> {
   }
 
   async write(key: string, value: T): Promise<void> {
-    const text = JSON.stringify(value);
+    const text = JSON.stringify(value, slimMessages);
     const handling = unmarked();
     if (handling) {
       await saveStateAndMark(this.prisma, key, text, handling.id);
@@ -35,6 +35,22 @@ export class InboxConversationStorage<T> implements StorageAdapter<T> {
       await this.prisma.conversationState.deleteMany({ where: { key } });
     }
   }
+}
+
+/**
+ * A form's stored state is the log of everything its updates brought and its API calls returned, replayed on every
+ * update. Of the bot's own messages (what a send or an edit returned, and the message a button was on) the forms
+ * read only which message it was; their text and keyboards are dropped from the log, which halves its size.
+ * The person's own messages are kept whole.
+ */
+function slimMessages(this: unknown, key: string, value: unknown): unknown {
+  const parent = this as Record<string, unknown>;
+  const isBotMessage =
+    (key === "message" && "chat_instance" in parent) || // callback_query.message
+    (key === "result" && parent.ok === true); // a Bot API result
+  if (!isBotMessage || !value || typeof value !== "object" || !("message_id" in value)) return value;
+  const m = value as { message_id: number; date?: number; chat?: { id: unknown; type?: unknown } };
+  return { message_id: m.message_id, date: m.date, chat: m.chat && { id: m.chat.id, type: m.chat.type } };
 }
 
 function unmarked() {

@@ -374,7 +374,7 @@ describe("deciding applications", () => {
     await notify(one.applicationId);
     const card = await chair.expect(one.ref);
     h.fake.blockBot(blocked);
-    await expect.poll(() => unreachableAt(one.personId)).not.toBeNull();
+    await expect.poll(() => unreachableAt(one.personId), { timeout: 15_000 }).not.toBeNull();
     expect(await press(chairUser, card, `dec:a:${one.applicationId}`)).toBe(vi("decision.approved_done"));
     await h.fake.waitForCall((c) => c.method === "editMessageText" && String(c.payload.chat_id) === "580");
     expect(await status(one.applicationId)).toBe("APPROVED");
