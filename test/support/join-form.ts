@@ -1,5 +1,6 @@
 // The join form as a worker goes through it from a poster of LC-DK-CSLC (the demo's rubber company), one step per
 // update: 12 updates from /start to "Gửi đơn". Load tests and crash tests play many workers through it at once.
+import type { Update } from "grammy/types";
 import { tFor } from "../../src/i18n/i18n.ts";
 import type { Chat } from "./chat.ts";
 
@@ -7,7 +8,7 @@ const vi = tFor("vi");
 
 export interface JoinStep {
   /** Sends the update (a text or a button press). */
-  act(chat: Chat): void;
+  act(chat: Chat): Update;
   /** What the bot answers it with. */
   reply: string | RegExp;
 }
@@ -21,8 +22,8 @@ export interface Worker {
   jobPosition: string;
 }
 
-const text = (value: string) => (chat: Chat) => void chat.send(value);
-const press = (label: string) => (chat: Chat) => void chat.press(label);
+const text = (value: string) => (chat: Chat) => chat.send(value);
+const press = (label: string) => (chat: Chat) => chat.press(label);
 
 export function joinSteps(worker: Worker): JoinStep[] {
   return [
