@@ -39,6 +39,8 @@ interface WorkerState {
 }
 
 const REPLIES = new Set(["sendMessage", "editMessageText"]);
+/** How long a worker told "try again" waits before answering again. */
+const RETRY_AFTER_MS = 2_000;
 
 export interface SwarmOptions {
   fake: FakeTelegram;
@@ -50,7 +52,7 @@ export interface SwarmOptions {
   stepTimeoutMs: number;
   /** Rejects to abort the run (e.g. the bot process exited). */
   abort: Promise<never>;
-  /** The bot's "something went wrong, try again" text: a worker who gets it sends the same answer again 1 s later. */
+  /** The bot's "something went wrong, try again" text: a worker who gets it answers again 2 s later unless the awaited reply came meanwhile. */
   retryReply?: string;
   /** Called after every awaited reply with the number so far (the restart run cuts the database mid-way). */
   progress?(updates: number): void;
@@ -107,9 +109,13 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     const step = worker.steps[worker.at]!;
     const matches = typeof step.reply === "string" ? text.includes(step.reply) : step.reply.test(text);
     if (!matches && options.retryReply && text.includes(options.retryReply)) {
+      // As a person would: wait a little, and answer again only if the question has not come after all.
       retried++;
-      worker.waiting = false;
-      setTimeout(() => act(worker), 1000);
+      const at = worker.at;
+      const sentAt = worker.sentAt;
+      setTimeout(() => {
+        if (!worker.failed && worker.waiting && worker.at === at && worker.sentAt === sentAt) act(worker);
+      }, RETRY_AFTER_MS);
       return;
     }
     if (!matches) {

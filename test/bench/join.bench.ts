@@ -270,7 +270,7 @@ interface CutResult {
 
 /**
  * The bot on PostgreSQL through a proxy that drops every connection and refuses new ones for CUT_MS once half the
- * updates are answered, as a database restart would. Workers told "try again" send the same answer again.
+ * updates are answered, as a database restart would. Workers told "try again" answer again unless the bot goes on.
  */
 async function crowdWithCut(store: Store, fake: FakeTelegram, workers: number): Promise<CutResult> {
   const direct = new URL(store.env.DATABASE_URL!);
@@ -504,7 +504,7 @@ function cutSection(cut: CutResult | undefined, error: string | undefined): stri
   if (!cut) return error ? `Failed: ${error.split("\n")[0]}` : "Not run (`--restart-workers 0`, or PostgreSQL not among the engines).";
   const r = cut.run;
   return [
-    `${n0(r.workers)} workers against the bot on PostgreSQL through a TCP proxy (\`test/bench/tcp-proxy.ts\`) that, once ${n0(cut.cutAfter)} updates were answered, dropped every open connection (${n0(cut.dropped)}) and refused new ones for ${CUT_MS / 1000} s, as a server restart does. A worker told "${tFor("vi")("error")}" sends the same answer again a second later.`,
+    `${n0(r.workers)} workers against the bot on PostgreSQL through a TCP proxy (\`test/bench/tcp-proxy.ts\`) that, once ${n0(cut.cutAfter)} updates were answered, dropped every open connection (${n0(cut.dropped)}) and refused new ones for ${CUT_MS / 1000} s, as a server restart does. A worker told "${tFor("vi")("error")}" sends the same answer again 2 s later, unless the question it waits for came meanwhile.`,
     "",
     "| workers | updates/s | p50 | p99 | \"try again\" replies | workers stuck | applications stored of submitted |",
     "|---|---|---|---|---|---|---|",
