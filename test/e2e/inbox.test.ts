@@ -1,4 +1,5 @@
-// Every update is handled once: a re-sent update (Telegram sends one again when unsure it arrived) changes nothing,
+// Every update is handled once: a re-sent update (Telegram sends one again when unsure it arrived) changes nothing
+// (the webhook's case is in webhook.test.ts),
 // and a burst of workers larger than the store's connection pool pressing "Gửi đơn" together all get an application.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tFor } from "../../src/i18n/i18n.ts";
@@ -6,7 +7,6 @@ import { startHarness, type Harness } from "../support/app.ts";
 import { Chat } from "../support/chat.ts";
 import { loadDemo } from "../support/fixtures.ts";
 import { joinSteps, workerNo } from "../support/join-form.ts";
-import { freePort } from "../support/ports.ts";
 
 const vi = tFor("vi");
 
@@ -40,42 +40,6 @@ describe("a re-sent update, long polling", () => {
     const stored = await h.db.prisma.inboxUpdate.findMany({ where: { externalId: String(update.update_id) } });
     expect(stored).toHaveLength(1);
     expect(stored[0]?.handledAt).not.toBeNull();
-  });
-});
-
-describe("a re-sent update, webhook", () => {
-  let h: Harness;
-  let port: number;
-  const SECRET = "inbox-webhook-secret-0123456789";
-  beforeAll(async () => {
-    port = await freePort();
-    h = await startHarness({
-      fake: { local: true },
-      env: { PORT: String(port), TELEGRAM_WEBHOOK_URL: `http://127.0.0.1:${port}/telegram/hook`, TELEGRAM_WEBHOOK_SECRET: SECRET },
-    });
-  });
-  afterAll(() => h?.close());
-
-  it("handles a post of an update already received once, and refuses a body that is not an update", async () => {
-    const worker = new Chat(h.fake, { id: 3102, first_name: "Hoa" });
-    const since = h.fake.mark();
-    const update = worker.send("/status");
-    await worker.expect(vi("status.none"));
-    const post = (body: string) =>
-      fetch(`http://127.0.0.1:${port}/telegram/hook`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET },
-        body,
-      });
-    // Telegram did not get the first 200 in time and posts the same update again.
-    expect((await post(JSON.stringify(update))).status).toBe(200);
-    expect((await post("{ not json")).status).toBe(400);
-    expect((await post(JSON.stringify({ hello: 1 }))).status).toBe(400);
-    // A later message is answered; by then the copy would have been answered too.
-    worker.send("/help");
-    await worker.expect(/\/status/);
-    const statusReplies = h.fake.calls.slice(since).filter((c) => c.method === "sendMessage" && c.payload.text === vi("status.none"));
-    expect(statusReplies).toHaveLength(1);
   });
 });
 

@@ -47,6 +47,28 @@ describe("webhook mode", () => {
     expect(h.fake.calls.slice(before).filter((c) => c.method === "sendMessage")).toHaveLength(0);
   });
 
+  it("handles a post of an update already received once, and refuses a body that is not an update", async () => {
+    const worker = new Chat(h.fake, { id: 3102, first_name: "Hoa" });
+    const since = h.fake.mark();
+    const update = worker.send("/status");
+    await worker.expect(vi("status.none"));
+    const post = (body: string) =>
+      fetch(`http://127.0.0.1:${port}/telegram/hook`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": SECRET },
+        body,
+      });
+    // Telegram did not get the first 200 in time and posts the same update again.
+    expect((await post(JSON.stringify(update))).status).toBe(200);
+    expect((await post("{ not json")).status).toBe(400);
+    expect((await post(JSON.stringify({ hello: 1 }))).status).toBe(400);
+    // A later message is answered; by then the copy would have been answered too.
+    worker.send("/help");
+    await worker.expect(/\/status/);
+    const statusReplies = h.fake.calls.slice(since).filter((c) => c.method === "sendMessage" && c.payload.text === vi("status.none"));
+    expect(statusReplies).toHaveLength(1);
+  });
+
   it("answers the health check while the store is reachable", async () => {
     const response = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(response.status).toBe(200);
