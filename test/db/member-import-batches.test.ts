@@ -6,15 +6,9 @@ import { importMembers } from "../../src/membership/member-import.ts";
 import { findUnitByCode } from "../../src/organisation/units.ts";
 import { writeCsv } from "../../src/shared/spreadsheet.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
-import { loadDemo } from "../support/fixtures.ts";
+import { loadDemo, MEMBER_ROLL_COLUMNS } from "../support/fixtures.ts";
 
-const COLUMNS = [
-  { header: "Họ và tên", key: "name" },
-  { header: "Ngày sinh", key: "birth" },
-  { header: "Giới tính", key: "sex" },
-  { header: "Số điện thoại", key: "phone" },
-  { header: "Ngày kết nạp", key: "joined" },
-];
+const COLUMNS = MEMBER_ROLL_COLUMNS;
 const GIVEN = ["An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hoa", "Hùng"];
 /** 2,500 rows: more than one batch on either engine. */
 const ROWS = Array.from({ length: 2_500 }, (_, i) => ({

@@ -9,7 +9,7 @@ import { findUnitByCode } from "../../src/organisation/units.ts";
 import { writeXlsx } from "../../src/shared/spreadsheet.ts";
 import { startHarness, type Harness } from "../support/app.ts";
 import { Chat } from "../support/chat.ts";
-import { grant, loadDemo } from "../support/fixtures.ts";
+import { grant, loadDemo, MEMBER_ROLL_COLUMNS } from "../support/fixtures.ts";
 
 const vi = tFor("vi");
 const XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -55,13 +55,7 @@ describe("a 20,000-row member import", () => {
     const file = await writeXlsx([
       {
         name: "DS",
-        columns: [
-          { header: "Họ và tên", key: "name" },
-          { header: "Ngày sinh", key: "birth" },
-          { header: "Giới tính", key: "sex" },
-          { header: "Số điện thoại", key: "phone" },
-          { header: "Ngày kết nạp", key: "joined" },
-        ],
+        columns: MEMBER_ROLL_COLUMNS,
         rows: roll(),
       },
     ]);

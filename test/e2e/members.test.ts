@@ -13,7 +13,7 @@ import { formatVietnamDate, vietnamDay } from "../../src/shared/time.ts";
 import type { TestUser } from "../fake-telegram/server.ts";
 import { startHarness, type Harness } from "../support/app.ts";
 import { Chat } from "../support/chat.ts";
-import { grant, loadDemo } from "../support/fixtures.ts";
+import { grant, loadDemo, MEMBER_ROLL_COLUMNS } from "../support/fixtures.ts";
 
 const vi = tFor("vi");
 const XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -182,13 +182,7 @@ describe("member records in chat", () => {
     const chairUser = { id: 3300 };
     const chairPerson = await grant(prisma(), chairUser, "CHAIR", "LC-DK-XDGT");
     const chair = new Chat(h.fake, chairUser);
-    const columns = [
-      { header: "Họ và tên", key: "name" },
-      { header: "Ngày sinh", key: "birth" },
-      { header: "Giới tính", key: "sex" },
-      { header: "Số điện thoại", key: "phone" },
-      { header: "Ngày kết nạp", key: "joined" },
-    ];
+    const columns = MEMBER_ROLL_COLUMNS;
     const rows = [
       { name: "Lò Văn Páo", birth: "05/09/1985", sex: "Nam", phone: "0977 555 001", joined: "01/05/2010" },
       { name: "Tòng Thị Én", birth: "29/02/1992", sex: "Nữ", phone: "0977 555 002", joined: "28/07/2015" },

@@ -19,7 +19,7 @@ import { vietnamDay } from "../../src/shared/time.ts";
 import type { TestUser } from "../fake-telegram/server.ts";
 import { startHarness, type Harness } from "../support/app.ts";
 import { Chat } from "../support/chat.ts";
-import { grant, loadDemo } from "../support/fixtures.ts";
+import { grant, loadDemo, MEMBER_ROLL_COLUMNS } from "../support/fixtures.ts";
 
 const vi = tFor("vi");
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -307,13 +307,7 @@ describe("re-asked buttons: targets and spreadsheet imports", { timeout: 60_000 
     const w = new Walk(h, CHAIR);
     const file = await writeXlsx([{
       name: "DS",
-      columns: [
-        { header: "Họ và tên", key: "name" },
-        { header: "Ngày sinh", key: "birth" },
-        { header: "Giới tính", key: "sex" },
-        { header: "Số điện thoại", key: "phone" },
-        { header: "Ngày kết nạp", key: "joined" },
-      ],
+      columns: MEMBER_ROLL_COLUMNS,
       rows: [
         { name: "Lò Văn Páo", birth: "05/09/1985", sex: "Nam", phone: "0977 555 101", joined: "01/05/2010" },
         { name: "Tòng Thị Én", birth: "29/02/1992", sex: "Nữ", phone: "0977 555 102", joined: "28/07/2015" },

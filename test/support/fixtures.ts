@@ -81,3 +81,12 @@ export async function fileApplication(
   if (createdAt) await prisma.application.update({ where: { id: filed.applicationId }, data: { createdAt } });
   return { applicationId: filed.applicationId, ref: filed.ref, personId: person.id };
 }
+
+/** The member roll's columns with the template's Vietnamese headers, for spreadsheets a chair imports. */
+export const MEMBER_ROLL_COLUMNS = [
+  { header: "Họ và tên", key: "name" },
+  { header: "Ngày sinh", key: "birth" },
+  { header: "Giới tính", key: "sex" },
+  { header: "Số điện thoại", key: "phone" },
+  { header: "Ngày kết nạp", key: "joined" },
+];
