@@ -22,6 +22,8 @@ export interface SwarmResult {
   durationMs: number;
   /** One line per worker that got stuck. */
   failures: string[];
+  /** The first stuck worker's chat: what it sent (→) and got (←), oldest first. */
+  firstStuckChat?: string;
 }
 
 interface WorkerState {
@@ -36,6 +38,8 @@ interface WorkerState {
   /** The last awaited reply: the message whose buttons the next step presses. */
   lastMessage?: Message;
   submitted: boolean;
+  /** What the worker sent (→) and every reply it got (←), for the report of a stuck worker. */
+  history: string[];
 }
 
 const REPLIES = new Set(["sendMessage", "editMessageText"]);
@@ -66,6 +70,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
   let submitted = 0;
   let completed = 0;
   let retried = 0;
+  let firstStuckChat: string | undefined;
   let remaining = options.workers;
   let lastReply = 0;
   let finish: () => void = () => undefined;
@@ -82,11 +87,13 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     failures.push(
       `worker ${worker.user.id}: ${why} at step ${worker.at + 1} (${describe(step)}), awaiting ${String(step.reply).slice(0, 60)}; last seen: ${worker.seen.slice(-2).join(" | ") || "nothing"}`,
     );
+    firstStuckChat ??= worker.history.join("\n");
     settle();
   };
   const act = (worker: WorkerState) => {
     const step = worker.steps[worker.at]!;
     try {
+      worker.history.push(`→ ${describe(step)}`);
       if ("text" in step.action) fake.sendText(worker.user, step.action.text);
       else press(fake, worker, step.action.press);
     } catch (error) {
@@ -106,6 +113,8 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     const worker = byChat.get(String(call.message.chat.id));
     if (!worker || !worker.waiting) return;
     const text = call.message.text ?? call.message.caption ?? "";
+    worker.history.push(`← ${call.method === "editMessageText" ? "(edit) " : ""}${text.slice(0, 70).replace(/\n/g, " ")}`);
+    if (worker.history.length > 40) worker.history.shift();
     const step = worker.steps[worker.at]!;
     const matches = typeof step.reply === "string" ? text.includes(step.reply) : step.reply.test(text);
     if (!matches && options.retryReply && text.includes(options.retryReply)) {
@@ -162,7 +171,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
   const started = performance.now();
   for (let i = 0; i < options.workers; i++) {
     const id = options.firstId + i;
-    const worker: WorkerState = { user: { id, first_name: `CN${id}`, language_code: "vi" }, steps: options.steps(id), at: 0, sentAt: 0, waiting: false, failed: false, seen: [], submitted: false };
+    const worker: WorkerState = { user: { id, first_name: `CN${id}`, language_code: "vi" }, steps: options.steps(id), at: 0, sentAt: 0, waiting: false, failed: false, seen: [], submitted: false, history: [] };
     byChat.set(String(id), worker);
   }
   // All at once, as a poster campaign's crowd: the whole first step lands in the same tick.
@@ -181,6 +190,7 @@ export async function runSwarm(options: SwarmOptions): Promise<SwarmResult> {
     submitted,
     completed,
     retried,
+    firstStuckChat,
     durationMs: (lastReply || performance.now()) - started,
     failures,
   };

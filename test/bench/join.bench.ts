@@ -418,7 +418,7 @@ const bench: Benchmark = {
             problems.push(`${label}: ${bot.swarm.submitted} workers pressed "Gửi đơn" but ${bot.stored} applications were stored`);
           }
           if (bot.swarm.failures.length) {
-            problems.push(`${label}: ${bot.swarm.failures.length} workers got stuck, e.g.\n  ${bot.swarm.failures.slice(0, 5).join("\n  ")}\n  its last log lines:\n    ${(bot.logTail ?? "").split("\n").join("\n    ")}`);
+            problems.push(`${label}: ${bot.swarm.failures.length} workers got stuck, e.g.\n  ${bot.swarm.failures.slice(0, 5).join("\n  ")}\n  the first one's chat:\n    ${(bot.swarm.firstStuckChat ?? "").split("\n").join("\n    ")}\n  the bot's last log lines:\n    ${(bot.logTail ?? "").split("\n").join("\n    ")}`);
           }
         };
         for (const workers of SIZES) {
