@@ -21,6 +21,11 @@ export class Dispatcher {
   private readonly running = new Map<string, Promise<void>>();
   /** Rows queued or in hand here, so a sweep that finds them unhandled does not queue them twice. */
   private readonly known = new Set<string>();
+  /**
+   * Handled (the person was answered, possibly told to try again) but not yet marked, because the store was away.
+   * Kept in `known` so a sweep does not hand them out again: answered once is answered.
+   */
+  private readonly unmarked = new Set<string>();
   private roomWaiters: (() => void)[] = [];
   private stopped = false;
 
@@ -87,26 +92,38 @@ export class Dispatcher {
     this.queues.delete(chatKey);
     for (const update of queue ?? []) {
       if (this.stopped) break;
-      await this.handleOne(update);
-      this.known.delete(update.id);
+      if (await this.handleOne(update)) this.known.delete(update.id);
       this.wakeRoomWaiters();
     }
     if (this.stopped) for (const update of queue ?? []) this.known.delete(update.id);
   }
 
-  private async handleOne(update: StoredUpdate): Promise<void> {
+  /** Handles an update; false when it could not be marked handled (it then waits in `unmarked`). */
+  private async handleOne(update: StoredUpdate): Promise<boolean> {
     const handling: Handling = { id: update.id, marked: false };
     try {
       await currentHandling.run(handling, () => this.options.handle(update));
     } catch (err) {
       this.options.logger.error({ err, inboxId: update.id, channel: update.channel }, "update failed outside the bot");
     }
-    if (handling.marked) return;
+    if (handling.marked) return true;
     try {
       await this.options.markHandled(update.id);
+      return true;
     } catch (err) {
-      // The store is away: the update stays unhandled and is taken up again when its lease runs out.
-      this.options.logger.warn({ err, inboxId: update.id }, "could not mark an update handled");
+      this.options.logger.warn({ err, inboxId: update.id }, "could not mark an update handled; will retry");
+      this.unmarked.add(update.id);
+      return false;
+    }
+  }
+
+  /** Marks what was handled while the store was away; called before looking for lapsed updates. */
+  async retryMarks(): Promise<void> {
+    for (const id of [...this.unmarked]) {
+      await this.options.markHandled(id);
+      this.unmarked.delete(id);
+      this.known.delete(id);
+      this.wakeRoomWaiters();
     }
   }
 

@@ -84,11 +84,15 @@ export class Inbox {
     this.closed = true;
     clearInterval(this.sweeper);
     await this.sweeping;
-    return this.dispatcher.stop(deadlineMs);
+    const finished = await this.dispatcher.stop(deadlineMs);
+    // Best effort: what stays unmarked is handled again after a restart.
+    await this.dispatcher.retryMarks().catch(() => undefined);
+    return finished;
   }
 
   private async sweep(): Promise<void> {
     try {
+      await this.dispatcher.retryMarks();
       await this.claim(false);
       if (Date.now() - this.lastPurge > 3_600_000) {
         this.lastPurge = Date.now();

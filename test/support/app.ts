@@ -39,7 +39,7 @@ export interface HarnessOptions {
   /** A database the test made (e.g. reached through a TcpProxy, see tcp-proxy.ts); destroyed on close. */
   db?: TestDatabase;
   /** Passed on to startApp, e.g. a live reminder schedule with a test clock. */
-  app?: Pick<AppOptions, "scheduleReminders" | "remindersCron" | "clock" | "bossTimings" | "broadcastTuning">;
+  app?: Pick<AppOptions, "scheduleReminders" | "remindersCron" | "clock" | "bossTimings" | "broadcastTuning" | "inboxTimings">;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {

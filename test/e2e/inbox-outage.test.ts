@@ -1,0 +1,54 @@
+// The store fails after an update was stored: the person is told to try again, and that update is then done. It is
+// never handed out again once the store is back, where it would be read as the answer to the next question.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tFor } from "../../src/i18n/i18n.ts";
+import { startHarness, type Harness } from "../support/app.ts";
+import { Chat } from "../support/chat.ts";
+import { loadDemo } from "../support/fixtures.ts";
+import { joinSteps, workerNo } from "../support/join-form.ts";
+
+const vi = tFor("vi");
+
+describe("an update answered with 'try again' while the store fails", { timeout: 120_000 }, () => {
+  let h: Harness;
+  beforeAll(async () => {
+    // Leases of a second and a sweep every second: a lapsed update would be taken up again at once.
+    h = await startHarness({ logLevel: "warn", app: { inboxTimings: { leaseSeconds: 1, sweepSeconds: 1 } } });
+    await loadDemo(h.db.prisma);
+  });
+  afterAll(async () => {
+    await h?.db.prisma.$executeRawUnsafe(`DROP TRIGGER IF EXISTS store_fails ON "InboxUpdate"`);
+    await h?.close();
+  });
+
+  it("is not handled a second time when the store returns", async () => {
+    const worker = new Chat(h.fake, { id: 3301, first_name: "Lan" });
+    for (const step of joinSteps(workerNo(7)).slice(0, 3)) {
+      step.act(worker);
+      await worker.expect(step.reply, 30_000);
+    }
+    // A reply goes out before its form is saved: wait for the save, so the failure below hits the next update only.
+    await expect.poll(() => h.db.prisma.inboxUpdate.count({ where: { handledAt: null } }), { timeout: 30_000, interval: 100 }).toBe(0);
+    // Updates are still stored, but nothing can be marked handled, nor a form saved with it: the store is failing.
+    await h.db.prisma.$executeRawUnsafe(`CREATE OR REPLACE FUNCTION store_fails() RETURNS trigger AS $$
+      BEGIN RAISE EXCEPTION 'the store is failing'; END $$ LANGUAGE plpgsql`);
+    await h.db.prisma.$executeRawUnsafe(`CREATE TRIGGER store_fails BEFORE UPDATE ON "InboxUpdate" FOR EACH ROW EXECUTE FUNCTION store_fails()`);
+    const failed = worker.send("Nguyễn Thị Lan");
+    await worker.expect(vi("error"), 30_000);
+    // The bot has also failed to record the update as done (it logs that) before the store comes back.
+    await expect.poll(() => h.logs.text.includes("could not mark an update handled"), { timeout: 30_000, interval: 100 }).toBe(true);
+    await h.db.prisma.$executeRawUnsafe(`DROP TRIGGER store_fails ON "InboxUpdate"`);
+
+    // The worker does as told.
+    const since = h.fake.mark();
+    worker.send("Nguyễn Thị Lan");
+    await worker.expect(vi("join.fields.birthDate.ask"), 30_000);
+    // The failed update is marked done once the store is back (from then on no sweep can take it up).
+    await expect
+      .poll(async () => (await h.db.prisma.inboxUpdate.findFirst({ where: { externalId: String(failed.update_id) } }))?.handledAt ?? null, { timeout: 30_000, interval: 250 })
+      .not.toBeNull();
+    await worker.answer("05/09/1995", vi("join.fields.sex.ask"));
+    const said = h.fake.calls.slice(since).filter((c) => c.method === "sendMessage").map((c) => String(c.payload.text));
+    expect(said).toEqual([vi("join.fields.birthDate.ask"), vi("join.fields.sex.ask")]);
+  });
+});
