@@ -1,6 +1,6 @@
 // The running application: store, migrations, job queue and the Telegram bot, started in that order
 // and stopped in reverse. Used by src/main.ts and by the end-to-end tests alike.
-import type { Bot } from "grammy";
+import { BotError, type Bot } from "grammy";
 import type { Update, UserFromGetMe } from "grammy/types";
 import type { BotConfig } from "./config.ts";
 import { openDatabase, type Database } from "./db/database.ts";
@@ -18,6 +18,7 @@ import { ZaloGateway } from "./channels/zalo/gateway.ts";
 import { startZaloPolling, zaloWebhookHandler } from "./channels/zalo/polling.ts";
 import type { ZaloUpdate } from "./channels/zalo/update.ts";
 import { Inbox } from "./inbox/inbox.ts";
+import { isTransient } from "./db/transient.ts";
 import { zaloSender } from "./channels/zalo/sender.ts";
 import { startHttpServer, type HttpServer } from "./http/server.ts";
 import { publishCommands, refreshRoleMenus } from "./channels/telegram/commands.ts";
@@ -113,6 +114,8 @@ export async function startApp(config: BotConfig, options: AppOptions = {}): Pro
     logger,
     concurrency: Math.max(4, db.poolSize * 2),
     ...options.inboxTimings,
+    // grammY wraps what a handler threw in a BotError.
+    isRetryable: (err) => isTransient(err instanceof BotError ? err.error : err),
     handle: async (update) => {
       if (update.channel === "ZALO") {
         const converted = zalo ? await zalo.toTelegramUpdate(update.payload as ZaloUpdate) : null;

@@ -12,8 +12,16 @@ export interface DispatcherOptions {
   handle(update: StoredUpdate): Promise<void>;
   /** Marks an update handled when handling it did not already (see conversation-storage.ts). */
   markHandled(id: string): Promise<void>;
+  /** Whether `handle` failed because the store is away for a moment (then the update is handled again). */
+  isRetryable(error: unknown): boolean;
   logger: Logger;
 }
+
+/**
+ * Pauses before handling an update again after the store failed: about half a minute in all, the time a database
+ * restart or a failover takes. Meanwhile the chat's later updates wait, so they stay in order.
+ */
+const STORE_RETRY_MS = [500, 1_000, 2_000, 4_000, 8_000, 15_000];
 
 export class Dispatcher {
   private readonly queues = new Map<string, StoredUpdate[]>();
@@ -100,11 +108,22 @@ export class Dispatcher {
 
   /** Handles an update; false when it could not be marked handled (it then waits in `unmarked`). */
   private async handleOne(update: StoredUpdate): Promise<boolean> {
-    const handling: Handling = { id: update.id, marked: false };
-    try {
-      await currentHandling.run(handling, () => this.options.handle(update));
-    } catch (err) {
-      this.options.logger.error({ err, inboxId: update.id, channel: update.channel }, "update failed outside the bot");
+    let handling: Handling;
+    for (let attempt = 0; ; attempt++) {
+      handling = { id: update.id, marked: false, retryable: !this.stopped && attempt < STORE_RETRY_MS.length };
+      try {
+        await currentHandling.run(handling, () => this.options.handle(update));
+        break;
+      } catch (err) {
+        if (handling.retryable && this.options.isRetryable(err)) {
+          // Replaying the chat's form from its saved state is safe: at worst a question is sent twice.
+          if (attempt === 0) this.options.logger.warn({ err, inboxId: update.id }, "the store failed; handling the update again shortly");
+          await new Promise((resolve) => setTimeout(resolve, STORE_RETRY_MS[attempt]));
+          continue;
+        }
+        this.options.logger.error({ err, inboxId: update.id, channel: update.channel }, "update failed outside the bot");
+        break;
+      }
     }
     if (handling.marked) return true;
     try {

@@ -7,6 +7,11 @@ export interface Handling {
   readonly id: string;
   /** Set once the row is marked handled, so the dispatcher does not mark it a second time. */
   marked: boolean;
+  /**
+   * A failure of the store may be thrown out of the bot (instead of answered) so the update is handled again when
+   * the store is back: false on the last attempt, when the person is told to try again instead.
+   */
+  readonly retryable: boolean;
 }
 
 export const currentHandling = new AsyncLocalStorage<Handling>();

@@ -12,6 +12,8 @@ export interface InboxOptions {
   /** Chats handled at once (bounded by the store's connections). */
   concurrency: number;
   handle(update: StoredUpdate): Promise<void>;
+  /** Whether `handle` failed because the store is away for a moment (see Dispatcher). */
+  isRetryable(error: unknown): boolean;
   /** How long the storing instance alone may handle an update (default 60 s). */
   leaseSeconds?: number;
   /** How often unhandled updates whose lease ran out are looked for (default 15 s). */
@@ -37,6 +39,7 @@ export class Inbox {
       concurrency: options.concurrency,
       handle: options.handle,
       markHandled: (id) => markHandled(options.prisma, id),
+      isRetryable: options.isRetryable,
       logger: options.logger,
     });
   }

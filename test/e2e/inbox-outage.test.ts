@@ -1,5 +1,6 @@
-// The store fails after an update was stored: the person is told to try again, and that update is then done. It is
-// never handed out again once the store is back, where it would be read as the answer to the next question.
+// The store fails after an update was stored. For a moment (a restart, a failover): the update is handled again once
+// the store is back, in order, and nobody is told anything went wrong. For good: the person is told to try again,
+// and that update is then done; it is never handed out again, where it would be read as the next question's answer.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tFor } from "../../src/i18n/i18n.ts";
 import { startHarness, type Harness } from "../support/app.ts";
@@ -50,5 +51,30 @@ describe("an update answered with 'try again' while the store fails", { timeout:
     await worker.answer("05/09/1995", vi("join.fields.sex.ask"));
     const said = h.fake.calls.slice(since).filter((c) => c.method === "sendMessage").map((c) => String(c.payload.text));
     expect(said).toEqual([vi("join.fields.birthDate.ask"), vi("join.fields.sex.ask")]);
+  });
+
+  it("is handled again, in order, when the store fails only for a moment, without a word to the person", async () => {
+    const worker = new Chat(h.fake, { id: 3302, first_name: "Hoa" });
+    for (const step of joinSteps(workerNo(8)).slice(0, 3)) {
+      step.act(worker);
+      await worker.expect(step.reply, 30_000);
+    }
+    await expect.poll(() => h.db.prisma.inboxUpdate.count({ where: { handledAt: null } }), { timeout: 30_000, interval: 100 }).toBe(0);
+    // A serialization failure: what PostgreSQL answers in a failover or under a conflicting write, "not now".
+    await h.db.prisma.$executeRawUnsafe(`CREATE OR REPLACE FUNCTION store_fails_briefly() RETURNS trigger AS $$
+      BEGIN RAISE EXCEPTION 'not now' USING ERRCODE = '40001'; END $$ LANGUAGE plpgsql`);
+    await h.db.prisma.$executeRawUnsafe(`CREATE TRIGGER store_fails BEFORE UPDATE ON "InboxUpdate" FOR EACH ROW EXECUTE FUNCTION store_fails_briefly()`);
+    const since = h.fake.mark();
+    worker.send("Nguyễn Thị Hoa");
+    // The answer travels on while the store fails; the bot has seen the failure before the store returns.
+    await expect.poll(() => h.logs.text.includes("the store failed; handling the update again shortly"), { timeout: 30_000, interval: 100 }).toBe(true);
+    await h.db.prisma.$executeRawUnsafe(`DROP TRIGGER store_fails ON "InboxUpdate"`);
+    await worker.expect(vi("join.fields.birthDate.ask"), 30_000);
+    await worker.answer("05/09/1995", vi("join.fields.sex.ask"));
+    const said = h.fake.calls.slice(since).filter((c) => c.method === "sendMessage").map((c) => String(c.payload.text));
+    expect(said).not.toContain(vi("error"));
+    expect(said.at(-1)).toBe(vi("join.fields.sex.ask"));
+    // (A reply goes out just before its form is saved.)
+    await expect.poll(() => h.db.prisma.inboxUpdate.count({ where: { handledAt: null } }), { timeout: 30_000, interval: 100 }).toBe(0);
   });
 });

@@ -4,6 +4,8 @@ import { Bot, type MiddlewareFn } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import { tFor, toLang } from "../../i18n/i18n.ts";
 import { InboxConversationStorage } from "../../inbox/conversation-storage.ts";
+import { currentHandling } from "../../inbox/handling.ts";
+import { isTransient } from "../../db/transient.ts";
 import { tolerateCallbackAnswers } from "./callback-answers.ts";
 import { markUnreachable } from "../../people/people.ts";
 import { apiPolicy, replyAfterFailure } from "./api-policy.ts";
@@ -71,6 +73,9 @@ export function createBot(deps: Deps, options: TelegramOptions): Bot<BotContext>
   // Updates reach the bot from the inbox (src/inbox), which runs one chat's updates one at a time and in order:
   // two quick messages cannot race through a form.
   const guarded = bot.errorBoundary(async (error) => {
+    // The store is away for a moment: the inbox handles this update again shortly, rather than have the person
+    // told to try again while the answer they gave is kept.
+    if (currentHandling.getStore()?.retryable && isTransient(error.error)) throw error.error;
     deps.logger.error({ err: error.error, updateId: error.ctx.update.update_id }, "update failed");
     // Without the person (the store failed before they were found) their Telegram app's language is the best guess.
     const t = error.ctx.t ?? tFor(toLang(error.ctx.from?.language_code));
