@@ -19,6 +19,7 @@ import { startZaloPolling, zaloWebhookHandler } from "./channels/zalo/polling.ts
 import type { ZaloUpdate } from "./channels/zalo/update.ts";
 import { Inbox } from "./inbox/inbox.ts";
 import { isTransient } from "./db/transient.ts";
+import { recordUpdate, type Outcome } from "./metrics/metrics.ts";
 import { zaloSender } from "./channels/zalo/sender.ts";
 import { startHttpServer, type HttpServer } from "./http/server.ts";
 import { publishCommands, refreshRoleMenus } from "./channels/telegram/commands.ts";
@@ -117,11 +118,18 @@ export async function startApp(config: BotConfig, options: AppOptions = {}): Pro
     // grammY wraps what a handler threw in a BotError.
     isRetryable: (err) => isTransient(err instanceof BotError ? err.error : err),
     handle: async (update) => {
-      if (update.channel === "ZALO") {
-        const converted = zalo ? await zalo.toTelegramUpdate(update.payload as ZaloUpdate) : null;
-        if (converted) await bot.handleUpdate(converted);
-      } else {
-        await bot.handleUpdate(update.payload as Update);
+      const started = performance.now();
+      let outcome: Outcome = "error";
+      try {
+        if (update.channel === "ZALO") {
+          const converted = zalo ? await zalo.toTelegramUpdate(update.payload as ZaloUpdate) : null;
+          if (converted) await bot.handleUpdate(converted);
+        } else {
+          await bot.handleUpdate(update.payload as Update);
+        }
+        outcome = "ok";
+      } finally {
+        recordUpdate({ channel: update.channel, kind: updateKind(update.payload), outcome }, (performance.now() - started) / 1000);
       }
     },
   });
@@ -174,4 +182,10 @@ export async function startApp(config: BotConfig, options: AppOptions = {}): Pro
         logger.info("stopped");
       })()),
   };
+}
+
+/** What kind of update, for the metrics: Telegram's update field (message, callback_query, …) or Zalo's event name. */
+function updateKind(payload: unknown): string {
+  const p = payload as Record<string, unknown>;
+  return typeof p.event_name === "string" ? p.event_name : (Object.keys(p).find((k) => k !== "update_id") ?? "unknown");
 }

@@ -69,6 +69,16 @@ describe("webhook mode", () => {
     expect(statusReplies).toHaveLength(1);
   });
 
+  it("counts the updates it handled in /metrics, by channel, kind and outcome", async () => {
+    const worker = new Chat(h.fake, { id: 2010, first_name: "Mai" });
+    worker.send("/help");
+    await worker.expect(/\/status/);
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const handled = /bot_updates_handled_total\{channel="TELEGRAM",kind="message",outcome="ok"\} (\d+)/.exec(text);
+    expect(Number(handled?.[1])).toBeGreaterThanOrEqual(1);
+    expect(text).toMatch(/bot_update_duration_seconds_count\{channel="TELEGRAM"\} \d+/);
+  });
+
   it("answers the health check while the store is reachable", async () => {
     const response = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(response.status).toBe(200);
