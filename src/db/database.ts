@@ -1,11 +1,10 @@
 // Opens the store: PostgreSQL when DATABASE_URL is set, otherwise an embedded PGlite database in a
 // local folder, so the bot runs with no database server at all.
 import { mkdir } from "node:fs/promises";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
-import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { lockEmbeddedStore } from "./embedded-lock.ts";
 import { countPgliteStatements, countPgStatements } from "../metrics/statements.ts";
@@ -93,6 +92,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   if (!inMemory) await mkdir(options.dataDir, { recursive: true });
   const lock = inMemory ? undefined : lockEmbeddedStore(options.dataDir);
   try {
+    // Loaded only for the embedded store: an instance on PostgreSQL never needs them.
+    const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import("@electric-sql/pglite"), import("pglite-prisma-adapter")]);
     const pglite = await PGlite.create(options.dataDir);
     countPgliteStatements(pglite);
     const adapterFactory = new PrismaPGlite(pglite);
