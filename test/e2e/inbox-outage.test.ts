@@ -6,7 +6,7 @@ import { tFor } from "../../src/i18n/i18n.ts";
 import { startHarness, type Harness } from "../support/app.ts";
 import { Chat } from "../support/chat.ts";
 import { loadDemo } from "../support/fixtures.ts";
-import { joinSteps, workerNo } from "../support/join-form.ts";
+import { playJoinSteps } from "../support/join-form.ts";
 
 const vi = tFor("vi");
 
@@ -22,14 +22,20 @@ describe("an update answered with 'try again' while the store fails", { timeout:
     await h?.close();
   });
 
+  // A reply goes out just before its form is saved: waiting for the save makes a failure hit the next update only.
+  const allHandled = () =>
+    expect.poll(() => h.db.prisma.inboxUpdate.count({ where: { handledAt: null } }), { timeout: 30_000, interval: 100 }).toBe(0);
+
+  /** A worker at the name question, everything before it saved. */
+  async function atNameQuestion(id: number, n: number): Promise<Chat> {
+    const worker = new Chat(h.fake, { id, first_name: "CN" });
+    await playJoinSteps(worker, 3, n);
+    await allHandled();
+    return worker;
+  }
+
   it("is not handled a second time when the store returns", async () => {
-    const worker = new Chat(h.fake, { id: 3301, first_name: "Lan" });
-    for (const step of joinSteps(workerNo(7)).slice(0, 3)) {
-      step.act(worker);
-      await worker.expect(step.reply, 30_000);
-    }
-    // A reply goes out before its form is saved: wait for the save, so the failure below hits the next update only.
-    await expect.poll(() => h.db.prisma.inboxUpdate.count({ where: { handledAt: null } }), { timeout: 30_000, interval: 100 }).toBe(0);
+    const worker = await atNameQuestion(3301, 7);
     // Updates are still stored, but nothing can be marked handled, nor a form saved with it: the store is failing.
     await h.db.prisma.$executeRawUnsafe(`CREATE OR REPLACE FUNCTION store_fails() RETURNS trigger AS $$
       BEGIN RAISE EXCEPTION 'the store is failing'; END $$ LANGUAGE plpgsql`);
@@ -54,12 +60,7 @@ describe("an update answered with 'try again' while the store fails", { timeout:
   });
 
   it("is handled again, in order, when the store fails only for a moment, without a word to the person", async () => {
-    const worker = new Chat(h.fake, { id: 3302, first_name: "Hoa" });
-    for (const step of joinSteps(workerNo(8)).slice(0, 3)) {
-      step.act(worker);
-      await worker.expect(step.reply, 30_000);
-    }
-    await expect.poll(() => h.db.prisma.inboxUpdate.count({ where: { handledAt: null } }), { timeout: 30_000, interval: 100 }).toBe(0);
+    const worker = await atNameQuestion(3302, 8);
     // A serialization failure: what PostgreSQL answers in a failover or under a conflicting write, "not now".
     await h.db.prisma.$executeRawUnsafe(`CREATE OR REPLACE FUNCTION store_fails_briefly() RETURNS trigger AS $$
       BEGIN RAISE EXCEPTION 'not now' USING ERRCODE = '40001'; END $$ LANGUAGE plpgsql`);
@@ -74,7 +75,6 @@ describe("an update answered with 'try again' while the store fails", { timeout:
     const said = h.fake.calls.slice(since).filter((c) => c.method === "sendMessage").map((c) => String(c.payload.text));
     expect(said).not.toContain(vi("error"));
     expect(said.at(-1)).toBe(vi("join.fields.sex.ask"));
-    // (A reply goes out just before its form is saved.)
-    await expect.poll(() => h.db.prisma.inboxUpdate.count({ where: { handledAt: null } }), { timeout: 30_000, interval: 100 }).toBe(0);
+    await allHandled();
   });
 });

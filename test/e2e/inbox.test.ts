@@ -6,17 +6,9 @@ import { tFor } from "../../src/i18n/i18n.ts";
 import { startHarness, type Harness } from "../support/app.ts";
 import { Chat } from "../support/chat.ts";
 import { loadDemo } from "../support/fixtures.ts";
-import { joinSteps, workerNo } from "../support/join-form.ts";
+import { joinSteps, playJoinSteps, workerNo } from "../support/join-form.ts";
 
 const vi = tFor("vi");
-
-/** Plays the first `count` steps of the join form. */
-async function playSteps(chat: Chat, count: number, n: number) {
-  for (const step of joinSteps(workerNo(n)).slice(0, count)) {
-    step.act(chat);
-    await chat.expect(step.reply, 30_000);
-  }
-}
 
 describe("a re-sent update, long polling", () => {
   let h: Harness;
@@ -28,7 +20,7 @@ describe("a re-sent update, long polling", () => {
 
   it("answers an answer sent twice once: the next question, never an error about the copy", async () => {
     const worker = new Chat(h.fake, { id: 3101, first_name: "Lan" });
-    await playSteps(worker, 3, 1); // up to the name question
+    await playJoinSteps(worker, 3, 1); // up to the name question
     const since = h.fake.mark();
     const update = worker.send("Nguyễn Thị Lan");
     h.fake.repeat(update);
@@ -55,7 +47,7 @@ describe("a burst larger than the connection pool", { timeout: 300_000 }, () => 
   it(`stores every application when ${WORKERS} workers press "Gửi đơn" at the same moment`, async () => {
     const chats = Array.from({ length: WORKERS }, (_, i) => new Chat(h.fake, { id: 3200 + i, first_name: `CN ${i}` }));
     // Everyone up to the summary, in parallel; then every "Gửi đơn" in the same tick.
-    await Promise.all(chats.map((chat, i) => playSteps(chat, 11, 200 + i)));
+    await Promise.all(chats.map((chat, i) => playJoinSteps(chat, 11, 200 + i)));
     const submit = joinSteps(workerNo(0)).at(-1)!;
     for (const chat of chats) submit.act(chat);
     const replies = await Promise.all(chats.map((chat) => chat.expect(submit.reply, 120_000)));

@@ -55,3 +55,11 @@ export function workerNo(n: number): Worker {
     jobPosition: `Tổ ${n}`,
   };
 }
+
+/** Plays worker `n` through the first `count` steps of the join form, waiting for each reply. */
+export async function playJoinSteps(chat: Chat, count: number, n: number): Promise<void> {
+  for (const step of joinSteps(workerNo(n)).slice(0, count)) {
+    step.act(chat);
+    await chat.expect(step.reply, 30_000);
+  }
+}
