@@ -7,7 +7,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { lockEmbeddedStore } from "./embedded-lock.ts";
-import { countPgliteStatements, countPgStatements } from "../metrics/statements.ts";
+import { CountedClient, countPgliteStatements } from "../metrics/statements.ts";
 
 export type { PrismaClient };
 
@@ -59,7 +59,7 @@ const CONNECT_TIMEOUT_MS = 10_000;
  * pg-pool uses one setting, connectionTimeoutMillis, both for queueing behind busy connections and for opening a
  * new one. The pool gets the long wait; each connection keeps the short one through its own Client options.
  */
-class FastConnectClient extends pg.Client {
+class FastConnectClient extends CountedClient {
   constructor(config?: string | pg.ClientConfig) {
     super(typeof config === "string" ? { connectionString: config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS } : { ...config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   }
@@ -76,7 +76,6 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       Client: FastConnectClient,
       keepAlive: true,
     };
-    countPgStatements();
     const adapterFactory = new PrismaPg(pgConfig);
     const prisma = new PrismaClient({ adapter: adapterFactory, ...prismaClientOptions });
     return {

@@ -3,6 +3,7 @@
 import type { PGlite } from "@electric-sql/pglite";
 import PgBoss from "pg-boss";
 import type { Database } from "../db/database.ts";
+import { CountedClient } from "../metrics/statements.ts";
 
 export type { PgBoss };
 
@@ -29,7 +30,8 @@ export interface BossTimings {
 export async function startBoss(db: Database, onError: (error: Error) => void, timings: BossTimings = {}): Promise<PgBoss> {
   const boss = db.pglite
     ? new PgBoss({ db: pgliteExecutor(db.pglite), max: 1, ...timings })
-    : new PgBoss({ connectionString: db.connectionString, max: 4, application_name: "congdoan-bot", ...timings });
+    : // pg-boss hands its options to pg.Pool: `Client` makes its statements counted like Prisma's.
+      new PgBoss({ connectionString: db.connectionString, max: 4, application_name: "congdoan-bot", ...timings, ...({ Client: CountedClient } as object) });
   boss.on("error", onError);
   await boss.start();
   return boss;

@@ -1,5 +1,5 @@
 // Counts every statement sent to the store, at the one place each engine's traffic passes: PGlite's instance
-// (Prisma, pg-boss and raw SQL all share it) and pg's Client (Prisma's pool and pg-boss's own pool both use it).
+// (Prisma, pg-boss and raw SQL all share it) and the pg Client our pools use (Prisma's and pg-boss's).
 import type { PGlite, Transaction } from "@electric-sql/pglite";
 import pg from "pg";
 import { countStatements } from "./metrics.ts";
@@ -37,16 +37,13 @@ function countedTransaction(tx: Transaction): Transaction {
   return counted;
 }
 
-let pgCounted = false;
-
-/** Counts every query of every pg Client in this process (pools call Client#query); idempotent. */
-export function countPgStatements(): void {
-  if (pgCounted) return;
-  pgCounted = true;
-  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-  const query = proto.query;
-  proto.query = function (this: unknown, ...args: unknown[]) {
-    countStatements("postgres");
-    return query.apply(this, args);
-  };
-}
+/**
+ * A pg Client that counts its queries. The pools that talk to PostgreSQL (Prisma's, pg-boss's) are given it through
+ * pg.Pool's `Client` option, so pg itself is left as it is.
+ */
+export class CountedClient extends pg.Client {}
+const clientQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+(CountedClient.prototype as unknown as { query: (...args: unknown[]) => unknown }).query = function (this: pg.Client, ...args: unknown[]) {
+  countStatements("postgres");
+  return clientQuery.apply(this, args);
+};
