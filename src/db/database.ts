@@ -39,6 +39,7 @@ export interface DatabaseOptions {
 }
 
 export const DEFAULT_POOL_SIZE = 10;
+const EMBEDDED_SHARED_BUFFERS = "32MB";
 
 /**
  * For every PrismaClient we make. Interactive transactions queue for a connection instead of failing after
@@ -93,7 +94,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   try {
     // Loaded only for the embedded store: an instance on PostgreSQL never needs them.
     const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import("@electric-sql/pglite"), import("pglite-prisma-adapter")]);
-    const pglite = await PGlite.create(options.dataDir);
+    // PostgreSQL's default 128 MB of shared buffers sits in PGlite's WebAssembly memory, in the process; a province's
+    // data needs far less, and the operating system caches the files behind it anyway.
+    const pglite = await PGlite.create(options.dataDir, { postgresqlconf: `shared_buffers=${EMBEDDED_SHARED_BUFFERS}` });
     countPgliteStatements(pglite);
     const adapterFactory = new PrismaPGlite(pglite);
     const prisma = new PrismaClient({ adapter: adapterFactory, ...prismaClientOptions });
