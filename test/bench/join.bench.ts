@@ -17,7 +17,7 @@ import { FakeTelegram } from "../fake-telegram/server.ts";
 import { cpuMs, killAll, memoryMb, runNode, startNode, stopChild, type Child } from "./child-process.ts";
 import { baselineSteps, botSteps, type Step } from "./join-steps.ts";
 import { percentile, runSwarm, type SwarmOptions, type SwarmResult } from "./join-workers.ts";
-import { TcpProxy } from "./tcp-proxy.ts";
+import { TcpProxy, throughProxy } from "../support/tcp-proxy.ts";
 import { tFor } from "../../src/i18n/i18n.ts";
 import { writeSection } from "./report.ts";
 import type { Benchmark } from "./run.ts";
@@ -275,18 +275,16 @@ interface CutResult {
 async function crowdWithCut(store: Store, fake: FakeTelegram, workers: number): Promise<CutResult> {
   const direct = new URL(store.env.DATABASE_URL!);
   const proxy = await TcpProxy.start({ host: direct.hostname, port: Number(direct.port || 5432) });
-  const viaProxy = new URL(direct);
-  viaProxy.hostname = "127.0.0.1";
-  viaProxy.port = String(proxy.port);
   const cutAfter = Math.floor((workers * botSteps(0).length) / 2);
   let cut: Promise<void> | undefined;
   try {
-    const run = await crowd("bot", workers, { ...store, env: { ...store.env, DATABASE_URL: viaProxy.toString() } }, botSteps, fake, {
+    const run = await crowd("bot", workers, { ...store, env: { ...store.env, DATABASE_URL: throughProxy(store.env.DATABASE_URL!, proxy) } }, botSteps, fake, {
       retryReply: tFor("vi")("error"),
       progress: (updates) => {
         if (updates >= cutAfter && !cut) {
           console.log(`  cutting PostgreSQL for ${CUT_MS / 1000} s after ${updates} updates`);
-          cut = proxy.cut(CUT_MS);
+          proxy.cut();
+          cut = new Promise((resolve) => setTimeout(resolve, CUT_MS)).then(() => proxy.restore());
         }
       },
     });
@@ -504,7 +502,7 @@ function cutSection(cut: CutResult | undefined, error: string | undefined): stri
   if (!cut) return error ? `Failed: ${error.split("\n")[0]}` : "Not run (`--restart-workers 0`, or PostgreSQL not among the engines).";
   const r = cut.run;
   return [
-    `${n0(r.workers)} workers against the bot on PostgreSQL through a TCP proxy (\`test/bench/tcp-proxy.ts\`) that, once ${n0(cut.cutAfter)} updates were answered, dropped every open connection (${n0(cut.dropped)}) and refused new ones for ${CUT_MS / 1000} s, as a server restart does. A worker told "${tFor("vi")("error")}" sends the same answer again 2 s later, unless the question it waits for came meanwhile.`,
+    `${n0(r.workers)} workers against the bot on PostgreSQL through a TCP proxy (\`test/support/tcp-proxy.ts\`) that, once ${n0(cut.cutAfter)} updates were answered, dropped every open connection (${n0(cut.dropped)}) and refused new ones for ${CUT_MS / 1000} s, as a server restart does. A worker told "${tFor("vi")("error")}" sends the same answer again 2 s later, unless the question it waits for came meanwhile.`,
     "",
     "| workers | updates/s | p50 | p99 | \"try again\" replies | workers stuck | applications stored of submitted |",
     "|---|---|---|---|---|---|---|",

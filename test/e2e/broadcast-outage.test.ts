@@ -11,7 +11,8 @@ import { startHarness, type Harness } from "../support/app.ts";
 import { announcementsTo, seedMembers, until, waitForAll, type Seeded } from "../support/broadcasts.ts";
 import { ENGINE } from "../support/database.ts";
 import { grant, loadDemo } from "../support/fixtures.ts";
-import { createProxiedTestDatabase, type TcpProxy } from "../support/tcp-proxy.ts";
+import { createProxiedTestDatabase } from "../support/database.ts";
+import type { TcpProxy } from "../support/tcp-proxy.ts";
 
 const OFFICER = { id: 7801, first_name: "Cán bộ" };
 const RECIPIENTS = 90;

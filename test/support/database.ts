@@ -8,6 +8,7 @@ import { inject } from "vitest";
 import { PrismaClient } from "../../src/generated/prisma/client.ts";
 import { openDatabase, prismaClientOptions, type Database } from "../../src/db/database.ts";
 import { adminUrl, databaseUrl } from "./pg-urls.ts";
+import { TcpProxy, throughProxy } from "./tcp-proxy.ts";
 
 export const ENGINE: "postgres" | "pglite" = process.env.TEST_DB_ENGINE === "postgres" ? "postgres" : "pglite";
 
@@ -54,4 +55,30 @@ async function adminQuery(sql: string) {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * A fresh test database (PostgreSQL only) that the app reaches through a proxy: hand it to `startHarness({ db })`
+ * and cut the proxy for an outage. Destroying it closes the proxied connections, the proxy and the database.
+ */
+export async function createProxiedTestDatabase(options: { poolSize?: number } = {}): Promise<{ db: TestDatabase; proxy: TcpProxy }> {
+  const direct = await createTestDatabase(options);
+  if (!direct.url) throw new Error("a proxied database needs PostgreSQL (TEST_DATABASE_URL)");
+  const target = new URL(direct.url);
+  const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
+  const url = throughProxy(direct.url, proxy);
+  const proxied = await openDatabase({ url, dataDir: "", poolSize: options.poolSize });
+  // The direct client is only needed to drop the database at the end.
+  await direct.prisma.$disconnect();
+  const db: TestDatabase = {
+    ...proxied,
+    url,
+    async destroy() {
+      proxy.restore();
+      await proxied.close();
+      await proxy.close();
+      await direct.destroy();
+    },
+  };
+  return { db, proxy };
 }

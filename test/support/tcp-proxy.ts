@@ -3,8 +3,6 @@
 // ones away until `restore()`.
 import { createServer, connect, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
-import { openDatabase } from "../../src/db/database.ts";
-import { createTestDatabase, type TestDatabase } from "./database.ts";
 
 export class TcpProxy {
   private readonly open = new Set<Socket>();
@@ -32,8 +30,12 @@ export class TcpProxy {
     return this.down;
   }
 
+  /** Connections dropped by cuts so far. */
+  dropped = 0;
+
   cut(): void {
     this.down = true;
+    this.dropped += this.open.size / 2;
     for (const socket of this.open) socket.destroy();
     this.open.clear();
   }
@@ -74,30 +76,4 @@ export function throughProxy(url: string, proxy: TcpProxy): string {
   u.hostname = "127.0.0.1";
   u.port = String(proxy.port);
   return u.toString();
-}
-
-/**
- * A fresh test database (PostgreSQL only) that the app reaches through a proxy: hand it to `startHarness({ db })`
- * and cut the proxy for an outage. Destroying it closes the proxied connections, the proxy and the database.
- */
-export async function createProxiedTestDatabase(options: { poolSize?: number } = {}): Promise<{ db: TestDatabase; proxy: TcpProxy }> {
-  const direct = await createTestDatabase(options);
-  if (!direct.url) throw new Error("a proxied database needs PostgreSQL (TEST_DATABASE_URL)");
-  const target = new URL(direct.url);
-  const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
-  const url = throughProxy(direct.url, proxy);
-  const proxied = await openDatabase({ url, dataDir: "", poolSize: options.poolSize });
-  // The direct client is only needed to drop the database at the end.
-  await direct.prisma.$disconnect();
-  const db: TestDatabase = {
-    ...proxied,
-    url,
-    async destroy() {
-      proxy.restore();
-      await proxied.close();
-      await proxy.close();
-      await direct.destroy();
-    },
-  };
-  return { db, proxy };
 }
