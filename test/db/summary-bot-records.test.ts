@@ -3,8 +3,7 @@
 // (latest) chair's report counts the report only, a union-week without one counts the bot's records — never both.
 // The same figures in the summary (both query shapes: a unit inside the tree and a top-level one), the /export
 // workbook and the CLI's CSV.
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it, vi as vitestVi } from "vitest";
@@ -16,6 +15,7 @@ import { findUnitByCode } from "../../src/organisation/units.ts";
 import { computeSummary, yearPeriod, type Summary } from "../../src/summary/rollup.ts";
 import { exportSummary } from "../../src/summary/export.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
+import { cliFiles } from "../support/cli-files.ts";
 import { fileApplication, grant, loadDemo } from "../support/fixtures.ts";
 
 const day = (y: number, m: number, d: number) => new Date(Date.UTC(y, m - 1, d));
@@ -29,7 +29,7 @@ const W2 = day(2025, 3, 10);
 
 describe("summary: the bot's records and the chairs' reports, never counted twice", () => {
   let db: TestDatabase;
-  let dir: string;
+  const cli = cliFiles("summary-bot-");
   const ids: Record<string, string> = {};
   const chairs: Record<string, string> = {};
   let applicants = 7000;
@@ -40,13 +40,8 @@ describe("summary: the bot's records and the chairs' reports, never counted twic
     for (const code of ["LC", "LC-DK", "LC-DK-CSLC", "LC-DK-AGR"]) ids[code] = (await findUnitByCode(db.prisma, code))!.id;
     chairs["LC-DK-CSLC"] = (await grant(db.prisma, { id: 7101 }, "CHAIR", "LC-DK-CSLC")).id;
     chairs["LC-DK-AGR"] = (await grant(db.prisma, { id: 7102 }, "CHAIR", "LC-DK-AGR")).id;
-    dir = await mkdtemp(join(tmpdir(), "summary-bot-"));
-    vitestVi.spyOn(console, "log").mockImplementation(() => undefined);
-    vitestVi.spyOn(console, "error").mockImplementation(() => undefined);
   });
   afterAll(async () => {
-    vitestVi.restoreAllMocks();
-    await rm(dir, { recursive: true, force: true });
     await db?.destroy();
   });
 
@@ -156,7 +151,7 @@ describe("summary: the bot's records and the chairs' reports, never counted twic
     expect(line("LC-DK")).toEqual([ward.total.admitted, ward.total.reduced, ward.total.net, ward.total.botAdmitted, ward.total.botReduced]);
     expect(line("LC-DK")).toEqual([7, 3, 4, 2, 1]);
 
-    const out = join(dir, "lc-dk.csv");
+    const out = join(cli.dir, "lc-dk.csv");
     expect(await summaryCommands.export!(db.prisma, ["--unit", "LC-DK", "--period", "2025", "--out", out])).toBe(0);
     const lines = (await readFile(out, "utf8")).replace(/^\uFEFF/, "").split("\r\n");
     const header = lines[0]!.split(",");

@@ -1,36 +1,31 @@
 // The operator CLI's export (`npm run cli -- export --unit LC --period LC-TCD-2026 --out file.xlsx|csv`): the file is
 // written with every column (the operator acts everywhere), in the operator's language, and the export is audited
 // with no actor. Bad arguments are refused with the usage and write nothing.
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import ExcelJS from "exceljs";
-import { afterAll, beforeAll, describe, expect, it, vi as vitestVi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { summaryCommands } from "../../src/cli/summary.ts";
 import { loadDriveDemo } from "../../src/drive/demo.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
+import { cliFiles } from "../support/cli-files.ts";
 import { loadDemo } from "../support/fixtures.ts";
 
 let db: TestDatabase;
-let dir: string;
+const cli = cliFiles("summary-export-");
 
 beforeAll(async () => {
   db = await createTestDatabase();
   await loadDemo(db.prisma);
   await loadDriveDemo(db.prisma);
-  dir = await mkdtemp(join(tmpdir(), "summary-export-"));
-  vitestVi.spyOn(console, "log").mockImplementation(() => undefined);
-  vitestVi.spyOn(console, "error").mockImplementation(() => undefined);
 });
 afterAll(async () => {
-  vitestVi.restoreAllMocks();
-  await rm(dir, { recursive: true, force: true });
   await db?.destroy();
 });
 
 describe("cli export", () => {
   it("writes the workbook of a unit for a campaign, with the targets, and audits it with no actor", async () => {
-    const out = join(dir, "lc.xlsx");
+    const out = join(cli.dir, "lc.xlsx");
     expect(await summaryCommands.export!(db.prisma, ["--unit", "lc", "--period", "LC-TCD-2026", "--out", out])).toBe(0);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load((await readFile(out)) as unknown as ExcelJS.Buffer);
@@ -46,7 +41,7 @@ describe("cli export", () => {
   });
 
   it("writes the summary as CSV with the BOM", async () => {
-    const out = join(dir, "lc.csv");
+    const out = join(cli.dir, "lc.csv");
     expect(await summaryCommands.export!(db.prisma, ["--unit", "LC", "--period", "2025", "--out", out])).toBe(0);
     const bytes = await readFile(out);
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
@@ -54,9 +49,9 @@ describe("cli export", () => {
   });
 
   it("refuses a missing --out, an unknown unit or period, and writes nothing", async () => {
-    const out = join(dir, "none.xlsx");
+    const out = join(cli.dir, "none.xlsx");
     expect(await summaryCommands.export!(db.prisma, ["--unit", "LC"])).toBe(2);
-    expect(await summaryCommands.export!(db.prisma, ["--unit", "LC", "--out", join(dir, "x.pdf")])).toBe(2);
+    expect(await summaryCommands.export!(db.prisma, ["--unit", "LC", "--out", join(cli.dir, "x.pdf")])).toBe(2);
     expect(await summaryCommands.export!(db.prisma, ["--unit", "NOPE", "--out", out])).toBe(1);
     expect(await summaryCommands.export!(db.prisma, ["--unit", "LC", "--period", "NO-CAMPAIGN", "--out", out])).toBe(1);
     await expect(stat(out)).rejects.toThrow();

@@ -1,0 +1,20 @@
+// For tests of operator CLI commands that write files: a temporary folder for what they write, and the console they
+// report to kept quiet, both set up before the file's tests and undone after.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, vi } from "vitest";
+
+export function cliFiles(prefix: string): { readonly dir: string } {
+  const files = { dir: "" };
+  beforeAll(async () => {
+    files.dir = await mkdtemp(join(tmpdir(), prefix));
+    vi.spyOn(console, "log").mockImplementation(() => undefined);
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+  });
+  afterAll(async () => {
+    vi.restoreAllMocks();
+    await rm(files.dir, { recursive: true, force: true });
+  });
+  return files;
+}
