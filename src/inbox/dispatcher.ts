@@ -39,11 +39,6 @@ export class Dispatcher {
 
   constructor(private readonly options: DispatcherOptions) {}
 
-  /** Updates queued or being handled. */
-  get backlog(): number {
-    return this.known.size;
-  }
-
   has(id: string): boolean {
     return this.known.has(id);
   }

@@ -78,10 +78,6 @@ export class Inbox {
     return this.dispatcher.room(this.options.highWater ?? 2_000);
   }
 
-  get backlog(): number {
-    return this.dispatcher.backlog;
-  }
-
   /** Stops taking updates, waits up to `deadlineMs` for those being handled; the rest stay stored for the next run. */
   async stop(deadlineMs: number): Promise<boolean> {
     this.closed = true;
