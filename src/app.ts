@@ -2,7 +2,7 @@
 // and stopped in reverse. Used by src/main.ts and by the end-to-end tests alike.
 import { BotError, type Bot } from "grammy";
 import type { Update, UserFromGetMe } from "grammy/types";
-import type { BotConfig } from "./config.ts";
+import { servesWebChat, type Config } from "./config.ts";
 import { openDatabase, type Database } from "./db/database.ts";
 import { applyMigrations } from "./db/schema-engine.ts";
 import { startBoss, type BossTimings, type PgBoss } from "./jobs/boss.ts";
@@ -16,7 +16,12 @@ import { startWebhook, telegramWebhookHandler } from "./channels/telegram/webhoo
 import { ZaloApi } from "./channels/zalo/api.ts";
 import { ZaloGateway } from "./channels/zalo/gateway.ts";
 import { startZaloPolling, zaloWebhookHandler } from "./channels/zalo/polling.ts";
-import type { ZaloUpdate } from "./channels/zalo/update.ts";
+import { ChannelRouter } from "./channels/router.ts";
+import { WebGateway } from "./channels/web/gateway.ts";
+import { prepareDemo } from "./channels/web/demo.ts";
+import { webSender } from "./channels/web/sender.ts";
+import { startWebChat, type WebChatServer } from "./channels/web/server.ts";
+import { Transcript } from "./channels/web/transcript.ts";
 import { Inbox } from "./inbox/inbox.ts";
 import { isTransient } from "./db/transient.ts";
 import { recordUpdate, type Outcome } from "./metrics/metrics.ts";
@@ -41,6 +46,8 @@ export interface App {
   broadcasts: BroadcastDelivery;
   /** Where every channel's updates are stored before they are handled. */
   inbox: Inbox;
+  /** The local web chat, when it runs (no Telegram token, or WEB_CHAT=true). */
+  webChat?: WebChatServer;
   stop(): Promise<void>;
 }
 
@@ -65,21 +72,48 @@ export interface AppOptions {
   inboxTimings?: { leaseSeconds?: number; sweepSeconds?: number };
 }
 
-export async function startApp(config: BotConfig, options: AppOptions = {}): Promise<App> {
+/** Who the bot is when it has no Telegram token and so cannot ask Telegram (the web chat alone). */
+const WEB_ONLY_BOT: UserFromGetMe = {
+  id: 1,
+  is_bot: true,
+  first_name: "Công đoàn",
+  username: "congdoan_bot",
+  can_join_groups: false,
+  can_read_all_group_messages: false,
+  supports_inline_queries: false,
+  can_connect_to_business: false,
+  has_main_web_app: false,
+  has_topics_enabled: false,
+  allows_users_to_create_topics: false,
+  can_manage_bots: false,
+  supports_join_request_queries: false,
+};
+
+export async function startApp(settings: Config, options: AppOptions = {}): Promise<App> {
+  const telegram = !!settings.TELEGRAM_BOT_TOKEN;
+  // Without a token nothing is sent to Telegram (the router refuses it); grammY still wants a token to hold.
+  const config = { ...settings, TELEGRAM_BOT_TOKEN: settings.TELEGRAM_BOT_TOKEN ?? "0:web-chat-only" };
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const db = options.db ?? (await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE }));
   const applied = await applyMigrations(db.adapterFactory);
   logger.info({ engine: db.engine, applied }, "database ready");
 
   const boss = await startBoss(db, (err) => logger.error({ err }, "job queue error"), options.bossTimings);
-  const deps = { prisma: db.prisma, boss, logger, config };
-  // Zalo chats are served by the same bot through a gateway that answers their API calls with Zalo's.
+  // One bot serves every channel: the chats of Zalo and of the web chat through their gateways (src/channels/router.ts).
+  const channels = new ChannelRouter(logger, telegram);
   const zalo = config.ZALO_BOT_TOKEN ? new ZaloGateway(new ZaloApi(config.ZALO_BOT_TOKEN, { apiRoot: config.ZALO_API_ROOT }), db.prisma) : undefined;
+  if (zalo) channels.add(zalo);
+  const transcript = servesWebChat(config) ? new Transcript(db.prisma) : undefined;
+  if (transcript) {
+    channels.add(new WebGateway(transcript));
+    const demo = await prepareDemo(db.prisma);
+    logger.info(demo, "web chat demo ready");
+  }
+  const deps = { prisma: db.prisma, boss, logger, config, channels };
   const bot = createBot(deps, {
     token: config.TELEGRAM_BOT_TOKEN,
     apiRoot: config.TELEGRAM_API_ROOT,
-    botInfo: options.botInfo,
-    fetch: zalo?.fetch,
+    botInfo: options.botInfo ?? (telegram ? undefined : WEB_ONLY_BOT),
   });
   await registerTelegramJobs(boss, {
     api: bot.api,
@@ -103,7 +137,7 @@ export async function startApp(config: BotConfig, options: AppOptions = {}): Pro
     config,
     clock: options.clock,
     tuning: options.broadcastTuning,
-    otherSenders: zalo ? [zaloSender(zalo.api)] : [],
+    otherSenders: [...(zalo ? [zaloSender(zalo.api)] : []), ...(transcript ? [webSender(transcript)] : [])],
   });
   await registerBroadcastJobs(boss, { db, delivery: broadcasts, clock: options.clock });
   broadcasts.start();
@@ -121,11 +155,11 @@ export async function startApp(config: BotConfig, options: AppOptions = {}): Pro
       const started = performance.now();
       let outcome: Outcome = "error";
       try {
-        if (update.channel === "ZALO") {
-          const converted = zalo ? await zalo.toTelegramUpdate(update.payload as ZaloUpdate) : null;
-          if (converted) await bot.handleUpdate(converted);
-        } else {
+        if (update.channel === "TELEGRAM") {
           await bot.handleUpdate(update.payload as Update);
+        } else {
+          const converted = await channels.toUpdate(update.channel, update.payload);
+          if (converted) await bot.handleUpdate(converted);
         }
         outcome = "ok";
       } finally {
@@ -133,9 +167,9 @@ export async function startApp(config: BotConfig, options: AppOptions = {}): Pro
       }
     },
   });
-  const polls = !webhook && options.polling !== false;
+  const polls = telegram && !webhook && options.polling !== false;
   // A long-polling instance is the only one Telegram serves, so what an earlier run left is all its own.
-  await inbox.start(polls);
+  await inbox.start(polls || !telegram);
   const polling: Polling | undefined = polls ? await startPolling(bot, inbox, logger) : undefined;
   const zaloHook = zalo && config.ZALO_WEBHOOK_URL && config.ZALO_WEBHOOK_SECRET ? { url: config.ZALO_WEBHOOK_URL, secret: config.ZALO_WEBHOOK_SECRET } : undefined;
   const routes = {
@@ -148,12 +182,18 @@ export async function startApp(config: BotConfig, options: AppOptions = {}): Pro
   if (zalo && zaloHook) await zalo.api.setWebhook(zaloHook.url, zaloHook.secret);
   else if (zalo) await zalo.api.deleteWebhook();
   const zaloPolling = zalo && !zaloHook ? startZaloPolling(inbox, zalo, logger) : undefined;
-  await publishCommands(bot.api).catch((err: unknown) => logger.warn({ err }, "could not publish the command menu"));
+  if (telegram) await publishCommands(bot.api).catch((err: unknown) => logger.warn({ err }, "could not publish the command menu"));
   // Role holders' own menus, in the background and paced; stopped with the app.
   const menus = new AbortController();
-  const menusDone = refreshRoleMenus({ api: bot.api, prisma: db.prisma, logger }, { signal: menus.signal }).catch((err: unknown) =>
-    logger.warn({ err }, "could not refresh the role menus"),
-  );
+  const menusDone = telegram
+    ? refreshRoleMenus({ api: bot.api, prisma: db.prisma, logger }, { signal: menus.signal }).catch((err: unknown) =>
+        logger.warn({ err }, "could not refresh the role menus"),
+      )
+    : Promise.resolve();
+  const webChat = transcript
+    ? await startWebChat({ host: config.WEB_CHAT_HOST, port: config.WEB_CHAT_PORT, password: config.WEB_CHAT_PASSWORD, prisma: db.prisma, transcript, inbox, logger })
+    : undefined;
+  if (webChat) logger.info({ url: webChat.url }, "web chat ready");
   logger.info({ bot: bot.botInfo.username }, "bot started");
 
   let stopping: Promise<void> | undefined;
@@ -165,11 +205,13 @@ export async function startApp(config: BotConfig, options: AppOptions = {}): Pro
     http,
     broadcasts,
     inbox,
+    webChat,
     stop: () =>
       (stopping ??= (async () => {
         // Finish the updates in hand, then the jobs in hand, then close the store.
         // In webhook mode the webhook stays registered: other instances, or this one restarted, serve it.
         await http?.close();
+        await webChat?.close();
         await polling?.stop();
         await zaloPolling?.stop();
         // Updates being handled are finished; those still queued stay in the inbox for the next start.

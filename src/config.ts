@@ -56,11 +56,21 @@ const schema = z.object({
     .transform((v) => v === "true"),
   /** Broadcast messages per second for this bot token; default 30 (1,000 in paid mode). */
   BROADCAST_RATE_PER_SECOND: z.coerce.number().int().min(1).max(1000).optional(),
+  /** The local web chat (src/channels/web): "true" beside Telegram; unset means on exactly when there is no Telegram token. */
+  WEB_CHAT: z.enum(["true", "false", "1", "0"], { message: "config.bad_boolean" }).optional(),
+  /** Where the web chat listens: loopback unless the operator means otherwise (then WEB_CHAT_PASSWORD is required). */
+  WEB_CHAT_HOST: z.string().min(1).default("127.0.0.1"),
+  WEB_CHAT_PORT: z.coerce.number({ message: "config.bad_port" }).int({ message: "config.bad_port" }).min(0, { message: "config.bad_port" }).max(65535, { message: "config.bad_port" }).default(8080),
+  /** Asked by the browser (user "demo") when the web chat listens beyond loopback. */
+  WEB_CHAT_PASSWORD: z.string().min(12, { message: "config.bad_web_password" }).optional(),
   /** Days an application waits before its chairs are reminded; twice that, the officers above. */
   APPLICATION_REMINDER_DAYS: z.coerce.number().int().min(1).max(60).default(3),
 });
 
 export type Config = z.infer<typeof schema>;
+
+/** Whether this configuration serves the web chat (explicitly, or because there is no Telegram token). */
+export const servesWebChat = (config: Config) => (config.WEB_CHAT === undefined ? !config.TELEGRAM_BOT_TOKEN : config.WEB_CHAT === "true" || config.WEB_CHAT === "1");
 export type BotConfig = Config & { TELEGRAM_BOT_TOKEN: string };
 
 export class ConfigError extends Error {
@@ -94,6 +104,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: { requireBotToken: b
     if (parsed.data[`${platform}_WEBHOOK_URL`] && !parsed.data[`${platform}_WEBHOOK_SECRET`]) {
       throw new ConfigError([t("config.missing_webhook_secret", { ns: "cli", name: platform })]);
     }
+  }
+  const loopback = ["127.0.0.1", "::1", "localhost"].includes(parsed.data.WEB_CHAT_HOST);
+  if (servesWebChat(parsed.data) && !loopback && !parsed.data.WEB_CHAT_PASSWORD) {
+    throw new ConfigError([t("config.missing_web_password", { ns: "cli" })]);
   }
   return parsed.data;
 }

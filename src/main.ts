@@ -1,9 +1,12 @@
-// Entry point: `npm start`. Reads the configuration, starts the bot, stops cleanly on SIGINT/SIGTERM.
+// Entry point: `npm start`. Reads the configuration, starts the bot (and the web chat), stops cleanly on SIGINT/SIGTERM.
 import { loadConfigOrExit } from "./config.ts";
+import { operatorLang, tFor } from "./i18n/i18n.ts";
 import { startApp } from "./app.ts";
 import { exitIfStoreBusy } from "./db/embedded-lock.ts";
 
-const app = await startApp(loadConfigOrExit(process.env, { requireBotToken: true })).catch(exitIfStoreBusy);
+// Without a Telegram token the bot runs the local web chat alone, so the product can be tried with nothing set up.
+const app = await startApp(loadConfigOrExit(process.env, { requireBotToken: false })).catch(exitIfStoreBusy);
+if (app.webChat) console.log(tFor(operatorLang())("config.web_chat_ready", { ns: "cli", url: app.webChat.url }));
 // pg-boss leaves a promise unawaited when a connection drops in the middle of completing a job; Node would stop the
 // whole bot for it. The job is retried by pg-boss; the bot logs it and goes on serving everyone else.
 process.on("unhandledRejection", (reason) => app.logger.error({ err: reason }, "unhandled rejection"));

@@ -50,7 +50,7 @@ export const BroadcastInputSchema = z
     audience: z.enum(AUDIENCES),
     scopeUnitId: z.string().min(1).max(40).nullable(),
     language: z.enum(["vi", "en"]).nullable(),
-    channel: z.enum(["TELEGRAM", "ZALO"]).nullable(),
+    channel: z.enum(["TELEGRAM", "ZALO", "WEB"]).nullable(),
     text: z.string(),
     photoFileId: z.string().min(1).max(256).nullable(),
     urgent: z.boolean(),

@@ -89,3 +89,11 @@ export async function retryTransient<T>(fn: () => Promise<T>, options: RetryOpti
     }
   }
 }
+
+/** A unique constraint refused the write (from Prisma's own queries or raw SQL, on either engine). */
+export function isUniqueViolation(error: unknown): boolean {
+  for (const e of chain(error)) {
+    if (e.code === "P2002" || e.code === "23505" || e.originalCode === "23505" || e.kind === "UniqueConstraintViolation") return true;
+  }
+  return false;
+}

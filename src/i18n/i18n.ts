@@ -22,7 +22,7 @@ function loadResources(): Resource {
   return resources;
 }
 
-const resources = loadResources();
+export const resources = loadResources();
 export const namespaces = Object.keys(resources[DEFAULT_LANG] ?? {});
 
 const instance = i18next.createInstance();

@@ -1,5 +1,6 @@
 // People are known by their chat identities (a Telegram or Zalo account). A person record holds only
 // what the bot needs to talk to them: the identity and a language.
+import { isUniqueViolation } from "../db/transient.ts";
 import type { Channel, Language } from "../generated/prisma/client.ts";
 import type { PrismaClient } from "../db/database.ts";
 import { PersonCache, type KnownPerson } from "./person-cache.ts";
@@ -55,10 +56,6 @@ async function create(prisma: PrismaClient, address: ChatAddress, languageHint: 
   });
   const { unreachableAt, ...ref } = identity.person;
   return { ...ref, unreachable: unreachableAt !== null };
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2002";
 }
 
 /** Finds the person behind a chat identity, creating both on first contact. Safe under concurrency. */

@@ -57,8 +57,6 @@ export interface TelegramOptions {
   token: string;
   apiRoot: string;
   botInfo?: UserFromGetMe;
-  /** The HTTP client for API calls, inside conversations too (the Zalo gateway answers Zalo chats' calls). */
-  fetch?: typeof fetch;
 }
 
 const retryPolicy = (logger: Deps["logger"]) => apiPolicy({ logger });
@@ -66,7 +64,10 @@ const retryPolicy = (logger: Deps["logger"]) => apiPolicy({ logger });
 const ignoredAnswer = (deps: Deps) => (err: unknown) => deps.logger.debug({ err }, "a button press could not be answered");
 
 export function createBot(deps: Deps, options: TelegramOptions): Bot<BotContext> {
-  const bot = new Bot<BotContext>(options.token, { client: { apiRoot: options.apiRoot, ...(options.fetch ? { fetch: options.fetch } : {}) }, botInfo: options.botInfo });
+  // Calls for chats of other channels go to their gateways (src/channels/router.ts); the router sits below the
+  // other transformers so they treat every channel's answers alike.
+  const bot = new Bot<BotContext>(options.token, { client: { apiRoot: options.apiRoot, fetch: deps.channels.fetch }, botInfo: options.botInfo });
+  bot.api.config.use(deps.channels.transformer);
   bot.api.config.use(retryPolicy(deps.logger));
   bot.api.config.use(tolerateCallbackAnswers(ignoredAnswer(deps)));
 
@@ -89,8 +90,9 @@ export function createBot(deps: Deps, options: TelegramOptions): Bot<BotContext>
     }
   });
 
-  // Transformers on bot.api do not reach inside conversations; install the retry policy there too.
+  // Transformers on bot.api do not reach inside conversations; install the channel router and the retry policy there too.
   const retryInside: MiddlewareFn<InnerContext> = (ctx, next) => {
+    ctx.api.config.use(deps.channels.transformer);
     ctx.api.config.use(retryPolicy(deps.logger));
     ctx.api.config.use(tolerateCallbackAnswers(ignoredAnswer(deps)));
     return next();

@@ -6,13 +6,16 @@ import type { T, Lang } from "../../i18n/i18n.ts";
 import type { PgBoss } from "../../jobs/boss.ts";
 import type { Logger } from "../../logger.ts";
 import type { PersonRef } from "../../people/people.ts";
+import type { ChannelRouter } from "../router.ts";
 
-/** What the Telegram channel needs from the rest of the application. */
+/** What the bot's features need from the rest of the application. */
 export interface Deps {
   prisma: PrismaClient;
   boss: PgBoss;
   logger: Logger;
   config: Config;
+  /** Carries the calls for chats of the other channels (Zalo, the web chat) and fetches the files sent there. */
+  channels: ChannelRouter;
 }
 
 export interface PersonFlavor {

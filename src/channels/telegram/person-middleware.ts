@@ -2,7 +2,7 @@
 import type { MiddlewareFn } from "grammy";
 import { isLang, tFor, toLang } from "../../i18n/i18n.ts";
 import { findOrCreatePerson, markReachable } from "../../people/people.ts";
-import { channelOf } from "../address.ts";
+import { addressOf } from "../address.ts";
 import type { BotContext, Deps } from "./context.ts";
 
 export function personMiddleware(deps: Deps): MiddlewareFn<BotContext> {
@@ -12,7 +12,7 @@ export function personMiddleware(deps: Deps): MiddlewareFn<BotContext> {
     if (!from || from.is_bot) return;
     // A private chat's id is the user's id (on Telegram, and on Zalo through the gateway), so it is also where to
     // reach them later.
-    const person = await findOrCreatePerson(deps.prisma, { ...channelOf(from.id), chatId: String(from.id) }, toLang(from.language_code));
+    const person = await findOrCreatePerson(deps.prisma, { ...addressOf(from.id), chatId: String(from.id) }, toLang(from.language_code));
     if (ctx.message) await markReachable(deps.prisma, person);
     ctx.person = { id: person.id, language: person.language, languageChosen: person.languageChosen };
     ctx.lang = isLang(person.language) ? person.language : toLang(from.language_code);

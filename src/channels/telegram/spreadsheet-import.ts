@@ -8,7 +8,7 @@ import { tFor, type Lang, type T } from "../../i18n/i18n.ts";
 import { MAX_FILE_BYTES, SpreadsheetError } from "../../shared/spreadsheet.ts";
 import type { BotContext, Deps, InnerContext } from "./context.ts";
 import { FormIO, type SentDocument } from "./join/form-io.ts";
-import { downloadTelegramFile } from "./members/download.ts";
+import { downloadFile } from "./members/download.ts";
 
 /** What every domain import reports. */
 export interface ImportCounts<E> {
@@ -44,7 +44,7 @@ export function spreadsheetImportConversation<E, R extends ImportCounts<E>>(deps
   const run = async (api: Api, personId: string, document: SentDocument, dryRun: boolean): Promise<Outcome<R>> => {
     let bytes: Buffer;
     try {
-      bytes = await downloadTelegramFile(api, deps.config.TELEGRAM_API_ROOT, document.fileId, MAX_FILE_BYTES);
+      bytes = await downloadFile(deps, api, document.fileId, MAX_FILE_BYTES);
     } catch (error) {
       // never the URL: it holds the token
       deps.logger.warn({ errName: error instanceof Error ? error.name : typeof error }, `${spec.what} file not downloaded`);

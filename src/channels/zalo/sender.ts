@@ -5,7 +5,7 @@
 // heading is plain and the stop button becomes a line naming /stop (the gateway turns it into the command).
 import type { OutgoingMessage, Sender, SendOutcome } from "../../outbox/outbox.ts";
 import { tFor } from "../../i18n/i18n.ts";
-import { channelOf } from "../address.ts";
+import { addressOf } from "../address.ts";
 import { ZaloApiError, type ZaloApi } from "./api.ts";
 
 export function renderZaloAnnouncement(message: OutgoingMessage): string {
@@ -19,7 +19,7 @@ export function zaloSender(api: ZaloApi): Sender {
     channel: "ZALO",
     async send(message: OutgoingMessage): Promise<SendOutcome> {
       try {
-        await api.sendMessage(channelOf(message.chatId).externalId, renderZaloAnnouncement(message));
+        await api.sendMessage(addressOf(message.chatId).externalId, renderZaloAnnouncement(message));
         return { kind: "sent" };
       } catch (error) {
         if (!(error instanceof ZaloApiError)) throw error;

@@ -2,7 +2,8 @@
 // an Excel file. Filters: `unit <code>`, `person <Telegram id>`, `action <action>`. Page buttons carry a
 // cursor (an entry id) and the filter; both are checked again on every press, and a forged cursor only
 // lands on the first page.
-import { Composer, InlineKeyboard, InputFile } from "grammy";
+import { Composer, InlineKeyboard } from "grammy";
+import { fileToSend } from "../../files.ts";
 import { actionLabel, exportAudit, queryAudit, recordExport, type AuditFilter, type AuditView } from "../../../audit/audit-query.ts";
 import type { T } from "../../../i18n/i18n.ts";
 import { TYPED_UNIT_CODE } from "../../../organisation/units.ts";
@@ -162,7 +163,7 @@ export function createAuditFeature(deps: Deps) {
     await recordExport(deps.prisma, { actorId: ctx.person.id, filter, rows: exported.rows.length, truncated: exported.truncated });
     const caption = [ctx.t("audit.export.caption", { count: exported.rows.length })];
     if (exported.truncated) caption.push(ctx.t("audit.export.truncated", { max: exported.rows.length }));
-    await ctx.replyWithDocument(new InputFile(file, `nhat-ky-${isoToday()}.xlsx`), { caption: caption.join("\n") });
+    await ctx.replyWithDocument(fileToSend(file, `nhat-ky-${isoToday()}.xlsx`), { caption: caption.join("\n") });
   });
 
   feature.callbackQuery(PAGE_DATA, async (ctx) => {

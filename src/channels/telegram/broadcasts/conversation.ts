@@ -161,6 +161,7 @@ export function createBroadcastConversation(deps: Deps) {
       [{ value: "any", label: t("broadcasts.any_channel") }],
       [{ value: "TELEGRAM", label: "Telegram" }],
       [{ value: "ZALO", label: "Zalo" }],
+      [{ value: "WEB", label: t("broadcasts.web_channel") }],
     ]);
     const filter: AudienceFilter = {
       audience,
@@ -211,7 +212,7 @@ export function createBroadcastConversation(deps: Deps) {
       audience: t(`broadcasts.audience.${audience}`),
       scope: scopeName,
       language: language === "any" ? t("broadcasts.any_language") : t(`broadcasts.languages.${language}`),
-      channel: channel === "any" ? t("broadcasts.any_channel") : channel === "TELEGRAM" ? "Telegram" : "Zalo",
+      channel: channel === "any" ? t("broadcasts.any_channel") : channel === "WEB" ? t("broadcasts.web_channel") : channel === "TELEGRAM" ? "Telegram" : "Zalo",
       count,
       when: sendAt === null ? t("broadcasts.when_now") : formatVietnamMinute(sendAt),
       urgent: t(urgent === "yes" ? "broadcasts.urgent_yes" : "broadcasts.urgent_no"),

@@ -7,7 +7,7 @@ import { isLang, tFor, toLang } from "../../../i18n/i18n.ts";
 import { submitApplication, standingOf } from "../../../membership/applications.ts";
 import { formatApplicationRef } from "../../../membership/numbers.ts";
 import { setLanguage } from "../../../people/people.ts";
-import { channelOf } from "../../address.ts";
+import { addressOf } from "../../address.ts";
 import { defaultUpperUnit, findUnitByCode, GRASSROOTS_TYPES, isGrassroots, searchUnits, UPPER_TYPES } from "../../../organisation/units.ts";
 import { vietnamDay } from "../../../shared/time.ts";
 import type { BotContext, Deps, InnerContext } from "../context.ts";
@@ -125,7 +125,7 @@ export function createJoinConversation(deps: Deps) {
     const result = await conversation.external(async () => {
       const submitted = await submitApplication(prisma, {
         personId: person.id,
-        channel: channelOf(from.id).channel,
+        channel: addressOf(from.id).channel,
         draft: toApplicationDraft(draft),
         consent: { purpose: "MEMBERSHIP_APPLICATION", language: lang, text: consentText, givenAt: new Date(consentAt) },
         ethnicityConsent: draft.ethnicityConsentAt

@@ -27,7 +27,7 @@ import { cleanText, graphemeLength, toSearchText, truncate } from "../../../shar
 import { formatCalendarDate, vietnamDay, type CalendarDay } from "../../../shared/time.ts";
 import type { BotContext, Deps, InnerContext } from "../context.ts";
 import { FormIO, type Parsed } from "../join/form-io.ts";
-import { downloadTelegramFile } from "./download.ts";
+import { downloadFile } from "./download.ts";
 import { leftText, listScreen } from "./view.ts";
 
 export const PICK_CONVERSATION = "members-pick";
@@ -219,11 +219,10 @@ function leftParts(member: Parameters<typeof leftText>[0], t: T) {
 const FIXABLE = new Set(["file", "columns", "no_rows", "rows"]);
 
 export function createImportConversation(deps: Deps) {
-  const apiRoot = deps.config.TELEGRAM_API_ROOT;
-  /** The file's bytes, or null when Telegram would not give them (logged without the URL, which holds the token). */
+  /** The file's bytes, or null when the channel would not give them (logged without the URL, which holds the token). */
   const download = async (api: Api, fileId: string): Promise<Buffer | null> => {
     try {
-      return await downloadTelegramFile(api, apiRoot, fileId, MAX_FILE_BYTES);
+      return await downloadFile(deps, api, fileId, MAX_FILE_BYTES);
     } catch (error) {
       deps.logger.warn({ errName: error instanceof Error ? error.name : typeof error }, "member file not downloaded");
       return null;

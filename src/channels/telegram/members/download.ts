@@ -1,6 +1,8 @@
-// Downloading a file a person sent to the bot: getFile, then GET <api root>/file/bot<token>/<file_path>. The URL
-// holds the bot token, so it is never logged nor put in an error message.
+// Downloading a file a person sent to the bot. On Telegram: getFile, then GET <api root>/file/bot<token>/<file_path>
+// (the URL holds the bot token, so it is never logged nor put in an error message). A file sent on another channel
+// is fetched by that channel's gateway (src/channels/router.ts).
 import type { Api } from "grammy";
+import type { Deps } from "../context.ts";
 
 export class DownloadError extends Error {
   constructor(readonly detail: "no_path" | "too_large" | "network" | "http") {
@@ -9,7 +11,10 @@ export class DownloadError extends Error {
   }
 }
 
-export async function downloadTelegramFile(api: Api, apiRoot: string, fileId: string, maxBytes: number): Promise<Buffer> {
+export async function downloadFile(deps: Pick<Deps, "channels" | "config">, api: Api, fileId: string, maxBytes: number): Promise<Buffer> {
+  const fromChannel = deps.channels.downloaderOf(fileId);
+  if (fromChannel) return fromChannel(maxBytes);
+  const apiRoot = deps.config.TELEGRAM_API_ROOT;
   const file = await api.getFile(fileId);
   if (!file.file_path) throw new DownloadError("no_path");
   if (file.file_size !== undefined && file.file_size > maxBytes) throw new DownloadError("too_large");

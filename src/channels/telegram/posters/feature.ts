@@ -7,7 +7,8 @@
 import type { Conversation } from "@grammyjs/conversations";
 import type { Config } from "../../../config.ts";
 import { ZaloApi } from "../../zalo/api.ts";
-import { Composer, InputFile } from "grammy";
+import { Composer } from "grammy";
+import { fileToSend } from "../../files.ts";
 import { tFor } from "../../../i18n/i18n.ts";
 import { joinLink, posterPdf, posterUnit, qrPng } from "../../../organisation/posters.ts";
 import { findUnitByCode, GRASSROOTS_TYPES, isGrassroots, searchUnits, type UnitSummary } from "../../../organisation/units.ts";
@@ -123,8 +124,8 @@ async function deliverPoster(ctx: BotContext, unitId: string): Promise<void> {
         : ctx.t("posters.caption_zalo_unnamed", { code: zalo.unitCode }),
     );
   }
-  await ctx.replyWithPhoto(new InputFile(qr, `qr-${unit.code}.png`), { caption: caption.join("\n") });
-  await ctx.replyWithDocument(new InputFile(pdf, `poster-${unit.code}.pdf`), {
+  await ctx.replyWithPhoto(fileToSend(qr, `qr-${unit.code}.png`), { caption: caption.join("\n") });
+  await ctx.replyWithDocument(fileToSend(pdf, `poster-${unit.code}.pdf`), {
     caption: ctx.t("posters.document_caption", { unit: unit.name }),
   });
 }

@@ -8,7 +8,8 @@
 // .xlsx (or the summary alone as .csv); personal columns only for roles allowed; every export audited.
 // Without a unit: the person's officer unit, else their union, else (admins) the province. Without a period: the
 // campaign running now for the unit, else this year. A unit outside the scope and an unknown code get the same answer.
-import { Composer, InlineKeyboard, InputFile } from "grammy";
+import { Composer, InlineKeyboard } from "grammy";
+import { fileToSend } from "../../files.ts";
 import type { PrismaClient } from "../../../db/database.ts";
 import { activeCampaign, campaignsFor } from "../../../drive/campaigns.ts";
 import { numberFormat, type Lang, type T } from "../../../i18n/i18n.ts";
@@ -250,7 +251,7 @@ function chartFor(summary: Summary, t: T, lang: Lang): Buffer {
 async function sendSummary(ctx: BotContext, summary: Summary): Promise<void> {
   const table = renderTable(summary, ctx.t, ctx.lang, 0);
   await ctx.reply(table.text, { parse_mode: "HTML", reply_markup: await keyboardFor(ctx, summary, 0, table.pages) });
-  await ctx.replyWithPhoto(new InputFile(chartFor(summary, ctx.t, ctx.lang), `tong-hop-${summary.unit.code}.png`));
+  await ctx.replyWithPhoto(fileToSend(chartFor(summary, ctx.t, ctx.lang), `tong-hop-${summary.unit.code}.png`));
 }
 
 async function periodFromToken(prisma: PrismaClient, token: string): Promise<ResolvedPeriod | null> {
@@ -308,7 +309,7 @@ export function createSummaryFeature() {
     const caption = [ctx.t("summary.export.caption", { unit: result.summary.unit.name, period: periodLine(ctx.t, parsed.period) })];
     if (!result.personal) caption.push(ctx.t("summary.export.noPersonal"));
     if (result.truncated) caption.push(ctx.t("summary.export.truncated", { max: MAX_EXPORT_ROWS }));
-    await ctx.replyWithDocument(new InputFile(result.file, result.fileName), { caption: caption.join("\n") });
+    await ctx.replyWithDocument(fileToSend(result.file, result.fileName), { caption: caption.join("\n") });
   });
 
   return feature;

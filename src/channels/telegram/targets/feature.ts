@@ -5,7 +5,8 @@
 // target" button for those who may set the unit's targets (policy "target.set").
 // /set_target [unit code], /import_targets and /targets_template: setting targets in chat (see set-conversation.ts and
 // import-conversation.ts).
-import { Composer, InlineKeyboard, InputFile } from "grammy";
+import { Composer, InlineKeyboard } from "grammy";
+import { fileToSend } from "../../files.ts";
 import type { TargetMetric } from "../../../generated/prisma/client.ts";
 import { campaignsFor } from "../../../drive/campaigns.ts";
 import { targetTemplate } from "../../../drive/target-template.ts";
@@ -56,7 +57,7 @@ export function createTargetsFeature(deps: Deps) {
   chats.command("targets_template", async (ctx) => {
     if (!(await maySetTargets(deps, ctx.person.id))) return ctx.reply(ctx.t("targets.importChat.refused"));
     const campaignCode = await currentCampaignCode(deps.prisma);
-    await ctx.replyWithDocument(new InputFile(await targetTemplate(ctx.lang, campaignCode), "targets-template.xlsx"), { caption: ctx.t("targets.importChat.templateCaption") });
+    await ctx.replyWithDocument(fileToSend(await targetTemplate(ctx.lang, campaignCode), "targets-template.xlsx"), { caption: ctx.t("targets.importChat.templateCaption") });
   });
   composer.command("targets", async (ctx) => {
     const { prisma } = ctx.deps;

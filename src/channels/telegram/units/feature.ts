@@ -1,6 +1,7 @@
 // /import_units, /export_units and /units_template for officers and admins: the unit tree as a spreadsheet. The
 // import is a conversation: checked, previewed, written on confirm (../spreadsheet-import.ts).
-import { Composer, InputFile } from "grammy";
+import { Composer } from "grammy";
+import { fileToSend } from "../../files.ts";
 import { writeAudit } from "../../../audit/audit.ts";
 import {
   exportUnitRows,
@@ -47,12 +48,12 @@ export function createUnitsFeature(deps: Deps) {
     if (!rows) return ctx.reply(ctx.t("units.chat.refused"));
     const file = await writeUnitFile(rows, "xlsx", ctx.lang);
     await writeAudit(deps.prisma, { actorId: ctx.person.id, action: "unit.export", targetType: "UnitFile", after: { units: rows.length, format: "xlsx" } });
-    await ctx.replyWithDocument(new InputFile(file, `don-vi-${isoToday()}.xlsx`), { caption: ctx.t("units.chat.exportCaption", { count: rows.length }) });
+    await ctx.replyWithDocument(fileToSend(file, `don-vi-${isoToday()}.xlsx`), { caption: ctx.t("units.chat.exportCaption", { count: rows.length }) });
   });
 
   privateChats.command("units_template", async (ctx) => {
     if (!(await mayManageUnits(deps, ctx.person.id, "unit.import"))) return ctx.reply(ctx.t("units.chat.refused"));
-    await ctx.replyWithDocument(new InputFile(await unitTemplate(ctx.lang), "units-template.xlsx"), { caption: ctx.t("units.chat.templateCaption") });
+    await ctx.replyWithDocument(fileToSend(await unitTemplate(ctx.lang), "units-template.xlsx"), { caption: ctx.t("units.chat.templateCaption") });
   });
 
   return feature;
