@@ -76,7 +76,7 @@ export interface AppOptions {
 const WEB_ONLY_BOT: UserFromGetMe = {
   id: 1,
   is_bot: true,
-  first_name: "Công đoàn",
+  first_name: "congdoan",
   username: "congdoan_bot",
   can_join_groups: false,
   can_read_all_group_messages: false,
@@ -103,7 +103,7 @@ export async function startApp(settings: Config, options: AppOptions = {}): Prom
   const channels = new ChannelRouter(logger, telegram);
   const zalo = config.ZALO_BOT_TOKEN ? new ZaloGateway(new ZaloApi(config.ZALO_BOT_TOKEN, { apiRoot: config.ZALO_API_ROOT }), db.prisma) : undefined;
   if (zalo) channels.add(zalo);
-  const transcript = servesWebChat(config) ? new Transcript(db.prisma) : undefined;
+  const transcript = servesWebChat(settings) ? new Transcript(db.prisma) : undefined;
   if (transcript) {
     channels.add(new WebGateway(transcript));
     const demo = await prepareDemo(db.prisma);

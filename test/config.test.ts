@@ -1,5 +1,8 @@
 // Configuration is read once and validated; a bad value stops the bot with one clear line per problem.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/config.ts";
@@ -58,14 +61,47 @@ describe("configuration", () => {
     expect(lines.join("\n")).not.toContain("not-a-token");
   });
 
-  it("`npm start` without a token exits with the explanation, not a stack trace", async () => {
+  it("`npm start` without a token serves the web chat on loopback, prints its address and stops cleanly", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "cd-start-"));
+    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      env: { PATH: process.env.PATH, OPERATOR_LANGUAGE: "en", DATA_DIR: join(dataDir, "data"), WEB_CHAT_PORT: "0", LOG_LEVEL: "warn" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      const ready = tFor("en")("config.web_chat_ready", { ns: "cli", url: "URL" }).split("URL");
+      let out = "";
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on("data", (chunk: Buffer) => {
+          out += chunk.toString();
+          const line = out.split("\n").find((l) => l.startsWith(ready[0]!));
+          if (line) resolve(line.slice(ready[0]!.length, line.length - ready[1]!.length));
+        });
+        child.once("exit", (code) => reject(new Error(`exited ${code}: ${out}`)));
+      });
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('data-testid="messages"');
+      const people = (await (await fetch(`${url}/api/people?lang=en`)).json()) as { people: { id: string }[] };
+      expect(people.people.map((p) => p.id)).toEqual(["chair", "officer", "admin"]);
+      const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it("refuses to serve the web chat beyond loopback without a password", async () => {
     const result = await run(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      env: { PATH: process.env.PATH, OPERATOR_LANGUAGE: "en" },
+      env: { PATH: process.env.PATH, OPERATOR_LANGUAGE: "en", WEB_CHAT_HOST: "0.0.0.0" },
     }).then(
       () => ({ code: 0, stderr: "" }),
       (error: { code: number; stderr: string }) => error,
     );
     expect(result.code).toBe(1);
-    expect(result.stderr.trim()).toBe(tFor("en")("config.missing_token", { ns: "cli" }));
+    expect(result.stderr.trim()).toBe(tFor("en")("config.missing_web_password", { ns: "cli" }));
+    expect(problems({ TELEGRAM_BOT_TOKEN: TOKEN, WEB_CHAT: "true", WEB_CHAT_HOST: "0.0.0.0", WEB_CHAT_PASSWORD: "long-enough-password" })).toEqual([]);
   });
 });

@@ -180,7 +180,8 @@ function textOf(text: string, parseMode: string | undefined): Pick<WebContent, "
   return parseMode === "HTML" ? { html: text } : { text };
 }
 
-function withoutText({ text: _text, html: _html, ...rest }: WebContent): WebContent {
+/** What an edit of the text keeps: the file. Telegram drops the buttons unless the edit gives them again. */
+function withoutText({ text: _text, html: _html, buttons: _buttons, ...rest }: WebContent): WebContent {
   return rest;
 }
 

@@ -21,6 +21,8 @@ interface ShownKeyboard {
 const KEYCAPS = ["1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣", "🔟"];
 /** Enough to recognise an edit of a recent message; older ones are simply sent anew. */
 const REMEMBERED_TEXTS = 2_000;
+/** The file id returned for a file Zalo could not take (the person got a note instead). */
+const UNSENT_FILE = zaloChatId("unsent-file");
 
 export class ZaloGateway implements ChannelGateway {
   readonly channel = "ZALO" as const;
@@ -59,13 +61,13 @@ export class ZaloGateway implements ChannelGateway {
       this.inChat(p.chat_id, async (chatId) => {
         const caption = p.caption ? plain(p.caption, p.parse_mode) : "";
         const messageId = await this.sendFile(chatId, p.photo, caption);
-        return sentPhoto(chatId, messageId, typeof p.photo === "string" ? p.photo : "zalo:file", caption);
+        return sentPhoto(chatId, messageId, typeof p.photo === "string" ? p.photo : UNSENT_FILE, caption);
       }),
     sendDocument: (p) =>
       this.inChat(p.chat_id, async (chatId) => {
         const caption = p.caption ? plain(p.caption, p.parse_mode) : "";
         const messageId = await this.sendFile(chatId, p.document, caption);
-        return sentDocument(chatId, messageId, "zalo:file", "file", caption);
+        return sentDocument(chatId, messageId, UNSENT_FILE, "file", caption);
       }),
   };
 
