@@ -57,11 +57,14 @@ RUN mkdir -p /app/data && chown node:node /app/data
 VOLUME ["/app/data"]
 # No npm update notice on `docker compose run --rm bot npm run cli -- ...` (npm is in the base image).
 # PORT: the HTTP server (GET /healthz, and the Telegram webhook when TELEGRAM_WEBHOOK_URL is set).
+# WEB_CHAT_PORT: the demo web chat (only without TELEGRAM_BOT_TOKEN, or with WEB_CHAT=true). It listens on the
+# container's loopback unless WEB_CHAT_HOST=0.0.0.0 and WEB_CHAT_PASSWORD are set; its own port keeps it apart from PORT.
 ENV DATA_DIR=/app/data \
     PORT=8080 \
+    WEB_CHAT_PORT=8081 \
     NPM_CONFIG_UPDATE_NOTIFIER=false
 USER node
-EXPOSE 8080
+EXPOSE 8080 8081
 
 # The bot applies its pending database migrations itself at start (WebAssembly schema engine), then
 # starts the job queue and long polling; the operator CLI migrates first too. There is no separate
