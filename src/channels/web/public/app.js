@@ -499,7 +499,11 @@ function connect() {
     fetchMessages(session).catch(() => setStatus("reconnecting"));
   });
   es.addEventListener("message", (e) => {
-    if (session === state.session) upsertMessages([JSON.parse(e.data)]);
+    if (session !== state.session) return;
+    const message = JSON.parse(e.data);
+    upsertMessages([message]);
+    // A new worker exists once the bot has answered them: the switch can then name them ("Người lao động 3").
+    if (message.from === "bot" && !state.people.some((p) => p.id === state.chatId)) loadPeople().catch(() => {});
   });
   es.addEventListener("commands", (e) => {
     if (session !== state.session) return;
