@@ -71,6 +71,7 @@ export type Config = z.infer<typeof schema>;
 
 /** Whether this configuration serves the web chat (explicitly, or because there is no Telegram token). */
 export const servesWebChat = (config: Config) => (config.WEB_CHAT === undefined ? !config.TELEGRAM_BOT_TOKEN : config.WEB_CHAT === "true" || config.WEB_CHAT === "1");
+/** The configuration as the bot runs it: with no Telegram token, a placeholder one that is never sent (src/app.ts). */
 export type BotConfig = Config & { TELEGRAM_BOT_TOKEN: string };
 
 export class ConfigError extends Error {
@@ -84,9 +85,7 @@ function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => !!e[1]));
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv, options: { requireBotToken: true }): BotConfig;
-export function loadConfig(env: NodeJS.ProcessEnv, options: { requireBotToken: false }): Config;
-export function loadConfig(env: NodeJS.ProcessEnv, options: { requireBotToken: boolean }): Config {
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const t = tFor(operatorLang(env));
   const parsed = schema.safeParse(withoutEmpty(env));
   if (!parsed.success) {
@@ -96,9 +95,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: { requireBotToken: b
         return t(issue.message.startsWith("config.") ? issue.message : "config.bad_value", { ns: "cli", name });
       }),
     );
-  }
-  if (options.requireBotToken && !parsed.data.TELEGRAM_BOT_TOKEN) {
-    throw new ConfigError([t("config.missing_token", { ns: "cli" })]);
   }
   for (const platform of ["TELEGRAM", "ZALO"] as const) {
     if (parsed.data[`${platform}_WEBHOOK_URL`] && !parsed.data[`${platform}_WEBHOOK_SECRET`]) {
@@ -113,11 +109,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: { requireBotToken: b
 }
 
 /** For entry points: the configuration, or the problems printed one per line and exit code 1. */
-export function loadConfigOrExit(env: NodeJS.ProcessEnv, options: { requireBotToken: true }): BotConfig;
-export function loadConfigOrExit(env: NodeJS.ProcessEnv, options: { requireBotToken: false }): Config;
-export function loadConfigOrExit(env: NodeJS.ProcessEnv, options: { requireBotToken: boolean }): Config {
+export function loadConfigOrExit(env: NodeJS.ProcessEnv): Config {
   try {
-    return options.requireBotToken ? loadConfig(env, { requireBotToken: true }) : loadConfig(env, { requireBotToken: false });
+    return loadConfig(env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     for (const problem of error.problems) console.error(problem);

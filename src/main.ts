@@ -5,7 +5,7 @@ import { startApp } from "./app.ts";
 import { exitIfStoreBusy } from "./db/embedded-lock.ts";
 
 // Without a Telegram token the bot runs the local web chat alone, so the product can be tried with nothing set up.
-const app = await startApp(loadConfigOrExit(process.env, { requireBotToken: false })).catch(exitIfStoreBusy);
+const app = await startApp(loadConfigOrExit(process.env)).catch(exitIfStoreBusy);
 if (app.webChat) console.log(tFor(operatorLang())("config.web_chat_ready", { ns: "cli", url: app.webChat.url }));
 // pg-boss leaves a promise unawaited when a connection drops in the middle of completing a job; Node would stop the
 // whole bot for it. The job is retried by pg-boss; the bot logs it and goes on serving everyone else.

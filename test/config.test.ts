@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../src/config.ts";
+import { ConfigError, loadConfig, servesWebChat } from "../src/config.ts";
 import { tFor } from "../src/i18n/i18n.ts";
 
 const run = promisify(execFile);
@@ -13,7 +13,7 @@ const TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijk";
 
 function problems(env: NodeJS.ProcessEnv): string[] {
   try {
-    loadConfig(env, { requireBotToken: true });
+    loadConfig(env);
     return [];
   } catch (error) {
     if (error instanceof ConfigError) return error.problems;
@@ -23,7 +23,7 @@ function problems(env: NodeJS.ProcessEnv): string[] {
 
 describe("configuration", () => {
   it("has working defaults: Telegram's API, the embedded database in ./data", () => {
-    const config = loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN }, { requireBotToken: true });
+    const config = loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN });
     expect(config.TELEGRAM_API_ROOT).toBe("https://api.telegram.org");
     expect(config.DATABASE_URL).toBeUndefined();
     expect(config.DATA_DIR).toBe("./data");
@@ -41,9 +41,13 @@ describe("configuration", () => {
     ]);
   });
 
-  it("explains how to get a token when there is none", () => {
-    expect(problems({})).toEqual([tFor("vi")("config.missing_token", { ns: "cli" })]);
-    expect(problems({ OPERATOR_LANGUAGE: "en", TELEGRAM_BOT_TOKEN: "" })[0]).toContain("@BotFather");
+  it("serves the web chat when there is no Telegram token (an empty one counts as none), beside Telegram only when asked", () => {
+    expect(servesWebChat(loadConfig({}))).toBe(true);
+    expect(servesWebChat(loadConfig({ TELEGRAM_BOT_TOKEN: "" }))).toBe(true);
+    expect(servesWebChat(loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN }))).toBe(false);
+    expect(servesWebChat(loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, WEB_CHAT: "true" }))).toBe(true);
+    expect(servesWebChat(loadConfig({ WEB_CHAT: "false" }))).toBe(false);
+    expect(problems({ WEB_CHAT: "yes", OPERATOR_LANGUAGE: "en" })).toEqual([tFor("en")("config.bad_boolean", { ns: "cli", name: "WEB_CHAT" })]);
   });
 
   it("reports every bad value, one line each, naming the variable", () => {

@@ -30,7 +30,7 @@ async function main(): Promise<number> {
     say("cli.usage");
     return name && name !== "help" ? 2 : 0;
   }
-  const config = loadConfigOrExit(process.env, { requireBotToken: false });
+  const config = loadConfigOrExit(process.env);
   const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR }).catch(exitIfStoreBusy);
   try {
     await applyMigrations(db.adapterFactory);

@@ -16,7 +16,7 @@ const t = tFor(operatorLang());
 const say = (key: string, params?: Record<string, unknown>) => console.log(t(key, { ns: "cli", ...params }));
 
 if (command === "migrate") {
-  const config = loadConfigOrExit(process.env, { requireBotToken: false });
+  const config = loadConfigOrExit(process.env);
   const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR }).catch(exitIfStoreBusy);
   const applied = await applyMigrations(db.adapterFactory);
   say(applied.length ? "db.applied" : "db.up_to_date", { names: applied.join(", ") });

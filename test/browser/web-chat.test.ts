@@ -209,7 +209,7 @@ describe.skipIf(skipBrowserTests("web chat in a browser"))("web chat in a browse
     browser = await launchBrowser();
     await shots.reset();
     db = await createTestDatabase();
-    const config = loadConfig({ DATABASE_URL: db.url, WEB_CHAT_PORT: "0", LOG_LEVEL: "silent" }, { requireBotToken: false });
+    const config = loadConfig({ DATABASE_URL: db.url, WEB_CHAT_PORT: "0", LOG_LEVEL: "silent" });
     app = await startApp(config, { db, logger: createLogger("warn", logs), scheduleReminders: false });
     if (!app.webChat) throw new Error("the app started without Telegram serves no web chat (app.webChat is undefined)");
     base = app.webChat.url;

@@ -6,7 +6,7 @@ import { tFor } from "../../src/i18n/i18n.ts";
 
 function problems(env: NodeJS.ProcessEnv): string[] {
   try {
-    loadConfig(env, { requireBotToken: false });
+    loadConfig(env);
     return [];
   } catch (error) {
     if (error instanceof ConfigError) return error.problems;
@@ -16,8 +16,8 @@ function problems(env: NodeJS.ProcessEnv): string[] {
 
 describe("DATABASE_POOL_SIZE", () => {
   it("is a whole number of connections from 1 to 500, unset by default", () => {
-    expect(loadConfig({}, { requireBotToken: false }).DATABASE_POOL_SIZE).toBeUndefined();
-    expect(loadConfig({ DATABASE_POOL_SIZE: "25" }, { requireBotToken: false }).DATABASE_POOL_SIZE).toBe(25);
+    expect(loadConfig({}).DATABASE_POOL_SIZE).toBeUndefined();
+    expect(loadConfig({ DATABASE_POOL_SIZE: "25" }).DATABASE_POOL_SIZE).toBe(25);
     for (const bad of ["0", "2.5", "many", "501"]) {
       expect(problems({ DATABASE_POOL_SIZE: bad })).toEqual([tFor("vi")("config.bad_pool_size", { ns: "cli", name: "DATABASE_POOL_SIZE" })]);
     }

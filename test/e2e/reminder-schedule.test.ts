@@ -69,7 +69,7 @@ describe("the live reminder schedule", () => {
       const fake2 = await FakeTelegram.start();
       let app2: App | undefined;
       try {
-        const config = loadConfig({ TELEGRAM_BOT_TOKEN: fake2.token, TELEGRAM_API_ROOT: fake2.apiRoot, LOG_LEVEL: "warn" }, { requireBotToken: true });
+        const config = loadConfig({ TELEGRAM_BOT_TOKEN: fake2.token, TELEGRAM_API_ROOT: fake2.apiRoot, LOG_LEVEL: "warn" });
         app2 = await startApp(
           { ...config, DATABASE_URL: h.db.url },
           { logger: createLogger("warn", new LogCapture()), botInfo: fake2.botInfo, clock, bossTimings: FAST, remindersCron: EVERY_MINUTE },

@@ -23,7 +23,7 @@ describe("the web chat", () => {
   const logs = new LogCapture();
   beforeAll(async () => {
     db = await createTestDatabase();
-    const config = loadConfig({ WEB_CHAT_PORT: "0", LOG_LEVEL: "info" }, { requireBotToken: false });
+    const config = loadConfig({ WEB_CHAT_PORT: "0", LOG_LEVEL: "info" });
     app = await startApp({ ...config, DATABASE_URL: db.url }, { db, logger: createLogger("info", logs), scheduleReminders: false });
     url = app.webChat!.url;
   });
@@ -154,7 +154,7 @@ describe("the web chat", () => {
 
   it("is reached only on loopback by default, and asks for the password when the operator opens it wider", async () => {
     expect(new URL(url).hostname).toBe("127.0.0.1");
-    const config = loadConfig({ WEB_CHAT_PORT: "0", WEB_CHAT_HOST: "0.0.0.0", WEB_CHAT_PASSWORD: "correct-horse-battery" }, { requireBotToken: false });
+    const config = loadConfig({ WEB_CHAT_PORT: "0", WEB_CHAT_HOST: "0.0.0.0", WEB_CHAT_PASSWORD: "correct-horse-battery" });
     const { startWebChat } = await import("../../src/channels/web/server.ts");
     const { Transcript } = await import("../../src/channels/web/transcript.ts");
     const open = await startWebChat({ host: config.WEB_CHAT_HOST, port: 0, password: config.WEB_CHAT_PASSWORD, prisma: db.prisma, transcript: new Transcript(db.prisma), inbox: app.inbox, logger: app.logger });

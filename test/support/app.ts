@@ -46,10 +46,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const fake = await FakeTelegram.start(options.fake);
   const db = options.db ?? (await createTestDatabase({ poolSize: options.poolSize }));
   const logs = new LogCapture();
-  const config = loadConfig(
-    { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, LOG_LEVEL: options.logLevel ?? "debug", ...options.env },
-    { requireBotToken: true },
-  );
+  const config = loadConfig({ TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, LOG_LEVEL: options.logLevel ?? "debug", ...options.env });
   const launch = () => startApp({ ...config, DATABASE_URL: db.url }, { db, logger: createLogger(config.LOG_LEVEL, logs), botInfo: fake.botInfo, scheduleReminders: false, ...options.app });
   const harness: Harness = {
     fake,
