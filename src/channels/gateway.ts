@@ -10,14 +10,31 @@ export type MethodName = keyof BotApi;
 export type Params<M extends MethodName> = Parameters<BotApi[M]>[0];
 export type Result<M extends MethodName> = ReturnType<BotApi[M]>;
 
-/** The methods a gateway carries out, each with Telegram's parameters and result. */
-export type Serves = { [M in MethodName]?: (params: Params<M>) => Promise<Result<M>> };
+/** Carries out one method, with Telegram's parameters and result. */
+export type Handler<M extends MethodName> = (params: Params<M>) => Promise<Result<M>>;
+
+/**
+ * The methods the features call in any person's chat. Every gateway must say, for each, how it carries it out or
+ * that it has nothing to do ("ignore": answered `true`, as for command menus on a channel without them), so a
+ * channel cannot miss one: the compiler checks it. Add a method here when a feature starts to call it.
+ */
+export type FeatureMethod =
+  | "sendMessage"
+  | "editMessageText"
+  | "editMessageReplyMarkup"
+  | "answerCallbackQuery"
+  | "sendPhoto"
+  | "sendDocument"
+  | "sendChatAction"
+  | "getFile"
+  | "setMyCommands"
+  | "deleteMyCommands";
+
+export type Serves = { [M in FeatureMethod]: Handler<M> | "ignore" } & { [M in Exclude<MethodName, FeatureMethod>]?: Handler<M> | "ignore" };
 
 export interface ChannelGateway {
   readonly channel: GatewayChannel;
   readonly serves: Serves;
-  /** Methods that only shape Telegram's own interface (command menus, reactions): answered `true`, nothing done. */
-  readonly ignores: readonly MethodName[];
   /** The Telegram update the bot understands, for one of the channel's own stored in the inbox; null: not for the bot. */
   toUpdate(payload: unknown): Promise<Update | null>;
   /** The bytes of a file a person sent on this channel (the file id is an address of this channel). */

@@ -76,8 +76,8 @@ export class ChannelRouter {
   }) as typeof nodeFetch;
 
   private async perform({ gateway, method, params }: ParkedCall): Promise<ApiResponse<unknown>> {
-    if (gateway.ignores.includes(method)) return { ok: true, result: true };
-    const serve = gateway.serves[method] as ((p: Params<typeof method>) => Promise<unknown>) | undefined;
+    const serve = gateway.serves[method] as ((p: Params<typeof method>) => Promise<unknown>) | "ignore" | undefined;
+    if (serve === "ignore") return { ok: true, result: true };
     if (!serve) {
       this.logger.warn({ channel: gateway.channel, method }, "a method this channel does not serve was called");
       return { ok: false, error_code: 400, description: `${method} is not available on ${gateway.channel}` };

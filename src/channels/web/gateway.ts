@@ -1,7 +1,7 @@
 // The web chat as a channel of the bot (through ../router.ts): the bot's Bot API calls for "web:<id>" chats become
 // messages of the transcript the page shows, buttons as buttons, edits as edits, files as downloads; what the
 // person does on the page comes back as Telegram updates.
-import type { InlineKeyboardButton, KeyboardButton, Message, Update } from "grammy/types";
+import type { InlineKeyboardButton, KeyboardButton, Update } from "grammy/types";
 import { z } from "zod";
 import { sentFile } from "../files.ts";
 import { addressOf, webChatId } from "../address.ts";
@@ -14,7 +14,6 @@ import {
   sentPhoto,
   sentText,
   type ChannelGateway,
-  type MethodName,
   type Params,
   type Serves,
 } from "../gateway.ts";
@@ -41,8 +40,6 @@ export const webFileId = (storedId: string) => webChatId(storedId);
 
 export class WebGateway implements ChannelGateway {
   readonly channel = "WEB" as const;
-  /** The page builds its menu from the person's roles itself; typing and reactions have nothing to show. */
-  readonly ignores: readonly MethodName[] = ["setMyCommands", "deleteMyCommands", "setChatMenuButton", "sendChatAction", "setMessageReaction"];
 
   constructor(private readonly transcript: Transcript) {}
 
@@ -95,6 +92,12 @@ export class WebGateway implements ChannelGateway {
       await this.transcript.remove(String(p.chat_id), p.message_id);
       return true;
     },
+    // The page builds its menu from the person's roles itself; "typing…" and reactions have nothing to show.
+    setMyCommands: "ignore",
+    deleteMyCommands: "ignore",
+    setChatMenuButton: "ignore",
+    sendChatAction: "ignore",
+    setMessageReaction: "ignore",
   };
 
   async download(fileId: string, maxBytes: number): Promise<Buffer> {
@@ -231,4 +234,3 @@ function textFromHtml(html: string): string {
   return html.replace(/<[^>]+>/g, "").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&amp;/g, "&");
 }
 
-export type { Message };

@@ -7,7 +7,7 @@ import type { InlineKeyboardButton, Message, Update } from "grammy/types";
 import type { PrismaClient } from "../../db/database.ts";
 import { isLang, tFor, type Lang } from "../../i18n/i18n.ts";
 import { addressOf, zaloChatId } from "../address.ts";
-import { ChannelRefusal, channelChat, channelUser, editedText, sentDocument, sentPhoto, sentText, type ChannelGateway, type MethodName, type Params, type Serves } from "../gateway.ts";
+import { ChannelRefusal, channelChat, channelUser, editedText, sentDocument, sentPhoto, sentText, type ChannelGateway, type Params, type Serves } from "../gateway.ts";
 import { ZaloApiError, type ZaloApi } from "./api.ts";
 import { parseUpdate, photoUrlOf, type ZaloUpdate } from "./update.ts";
 
@@ -26,8 +26,6 @@ const UNSENT_FILE = zaloChatId("unsent-file");
 
 export class ZaloGateway implements ChannelGateway {
   readonly channel = "ZALO" as const;
-  /** Zalo has no command menus, menu button, deletions or reactions. */
-  readonly ignores: readonly MethodName[] = ["setMyCommands", "deleteMyCommands", "setChatMenuButton", "deleteMessage", "editMessageReplyMarkup", "setMessageReaction"];
   private readonly texts = new Map<number, string>();
   /** Which chat a synthesized button press came from, until the bot answers it. */
   private readonly callbackChats = new Map<string, string>();
@@ -69,6 +67,17 @@ export class ZaloGateway implements ChannelGateway {
         const messageId = await this.sendFile(chatId, p.document, caption);
         return sentDocument(chatId, messageId, UNSENT_FILE, "file", caption);
       }),
+    getFile: async () => {
+      // Zalo sends photos as public URLs and takes no documents: there is no file to fetch by id.
+      throw new ChannelRefusal(400, "Bad Request: Zalo has no files to fetch");
+    },
+    // Zalo has no command menus, and a closed question's buttons were numbered lines already sent.
+    setMyCommands: "ignore",
+    deleteMyCommands: "ignore",
+    editMessageReplyMarkup: "ignore",
+    setChatMenuButton: "ignore",
+    deleteMessage: "ignore",
+    setMessageReaction: "ignore",
   };
 
   /** A Zalo update as the Telegram update the bot understands, or null for what the bot ignores (groups, junk). */
