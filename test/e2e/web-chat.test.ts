@@ -7,9 +7,10 @@ import { loadConfig } from "../../src/config.ts";
 import { tFor } from "../../src/i18n/i18n.ts";
 import { createLogger } from "../../src/logger.ts";
 import { writeXlsx } from "../../src/shared/spreadsheet.ts";
-import { LogCapture } from "../support/app.ts";
+import { LogCapture, startHarness, type Harness } from "../support/app.ts";
+import { Chat } from "../support/chat.ts";
+import { grant } from "../support/fixtures.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
-import type { Chat } from "../support/chat.ts";
 import { joinSteps, workerNo, type JoinStep } from "../support/join-form.ts";
 import { UNIT_COLUMNS as UNIT_COLUMN_KEYS } from "../../src/organisation/unit-import.ts";
 import { listen, textOf, WebChatClient } from "../support/web-chat.ts";
@@ -32,20 +33,6 @@ describe("the web chat", () => {
     await db?.destroy();
   });
 
-  /** Plays the join form on the web chat: the same steps as on Telegram, the phone through the phone field. */
-  async function join(worker: WebChatClient, n: number): Promise<string> {
-    const person = workerNo(n);
-    for (const step of joinSteps(person)) {
-      const before = (await worker.messages()).length;
-      const action = actionOf(step);
-      if ("press" in action) await worker.press(action.press);
-      else if (action.text === person.phone) await worker.shareContact(person.phone);
-      else await worker.send(action.text);
-      await worker.expect(step.reply, { after: before });
-    }
-    return /HS-\d{6}/.exec(textOf((await worker.messages()).at(-1)!))![0];
-  }
-
   it("takes a worker from the poster's code to a member, the chair deciding on the web, the decision arriving live", async () => {
     const worker = new WebChatClient(url, "w-0000a001");
     const live = await listen(url, worker.id);
@@ -66,6 +53,11 @@ describe("the web chat", () => {
     // Sent by the bot on its own, it reached the open page without being asked for.
     await expect.poll(() => live.received.some((m) => textOf(m).includes(vi("decision.approved_applicant"))), { timeout: 10_000 }).toBe(true);
     live.close();
+
+    // Each question was asked once: the conversations' replays re-sent nothing through the channel.
+    const said = (await worker.messages()).filter((m) => m.from === "bot").map(textOf);
+    expect(said.length).toBeGreaterThanOrEqual(13);
+    expect(new Set(said).size).toBe(said.length);
 
     await worker.send("/status");
     const status = await worker.expect("THẺ ĐOÀN VIÊN");
@@ -169,6 +161,20 @@ describe("the web chat", () => {
   });
 });
 
+/** Plays the join form on the web chat: the same steps as on Telegram, the phone through the phone field. */
+async function join(worker: WebChatClient, n: number): Promise<string> {
+  const person = workerNo(n);
+  for (const step of joinSteps(person)) {
+    const before = (await worker.messages()).length;
+    const action = actionOf(step);
+    if ("press" in action) await worker.press(action.press);
+    else if (action.text === person.phone) await worker.shareContact(person.phone);
+    else await worker.send(action.text);
+    await worker.expect(step.reply, { after: before });
+  }
+  return /HS-\d{6}/.exec(textOf((await worker.messages()).at(-1)!))![0];
+}
+
 const UNIT_COLUMNS = UNIT_COLUMN_KEYS.map((key) => ({ key, header: vi(`units.columns.${key}`) }));
 
 /** A join step's action, read by letting the step act on a recorder (joinSteps is written for the Telegram Chat). */
@@ -178,3 +184,27 @@ function actionOf(step: JoinStep): { text: string } | { press: string } {
   step.act(recorder as unknown as Chat);
   return action!;
 }
+
+describe("the web chat beside Telegram (WEB_CHAT=true)", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ logLevel: "warn", env: { WEB_CHAT: "true", WEB_CHAT_PORT: "0" } });
+    await grant(h.db.prisma, { id: 700 }, "CHAIR", "LC-DK-CSLC");
+  });
+  afterAll(() => h?.close());
+
+  it("a worker on the web is approved by a chair on Telegram, and hears it live on the web", async () => {
+    const worker = new WebChatClient(h.app.webChat!.url, "w-0000b001");
+    const chair = new Chat(h.fake, { id: 700, first_name: "Chủ tịch" });
+    const live = await listen(worker.url, worker.id);
+    const ref = await join(worker, 2);
+    await chair.expect(ref);
+    chair.press(vi("decision.approve"));
+    await worker.expect(vi("decision.approved_applicant"));
+    await expect.poll(() => live.received.some((m) => textOf(m).includes(vi("decision.approved_applicant"))), { timeout: 10_000 }).toBe(true);
+    live.close();
+    // Telegram's own calls went to Telegram, the web chat's to the page: nothing of the worker's reached Telegram.
+    expect(h.fake.calls.filter((c) => JSON.stringify(c.payload).includes("web:"))).toEqual([]);
+    expect(h.fake.calls.some((c) => c.method === "sendMessage" && String(c.payload.chat_id) === "700")).toBe(true);
+  });
+});
