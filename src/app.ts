@@ -7,10 +7,10 @@ import { openDatabase, type Database } from "./db/database.ts";
 import { applyMigrations } from "./db/schema-engine.ts";
 import { startBoss, type BossTimings, type PgBoss } from "./jobs/boss.ts";
 import { createLogger, type Logger } from "./logger.ts";
-import { createBot } from "./channels/telegram/bot.ts";
-import type { BotContext } from "./channels/telegram/context.ts";
-import { registerTelegramJobs } from "./channels/telegram/jobs.ts";
-import { scheduleReminders } from "./channels/telegram/reminders/send.ts";
+import { createBot } from "./bot/bot.ts";
+import type { BotContext } from "./bot/context.ts";
+import { registerTelegramJobs } from "./bot/jobs.ts";
+import { scheduleReminders } from "./bot/reminders/send.ts";
 import { startPolling, type Polling } from "./channels/telegram/polling.ts";
 import { startWebhook, telegramWebhookHandler } from "./channels/telegram/webhook.ts";
 import { ZaloApi } from "./channels/zalo/api.ts";
@@ -27,13 +27,13 @@ import { isTransient } from "./db/transient.ts";
 import { recordUpdate, type Outcome } from "./metrics/metrics.ts";
 import { zaloSender } from "./channels/zalo/sender.ts";
 import { startHttpServer, type HttpServer } from "./http/server.ts";
-import { publishCommands, refreshRoleMenus } from "./channels/telegram/commands.ts";
+import { publishCommands, refreshRoleMenus } from "./bot/commands.ts";
 import {
   createBroadcastDelivery,
   registerBroadcastJobs,
   type BroadcastDelivery,
   type BroadcastTuning,
-} from "./channels/telegram/broadcasts/delivery.ts";
+} from "./bot/broadcasts/delivery.ts";
 
 export interface App {
   db: Database;

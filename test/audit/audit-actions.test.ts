@@ -5,7 +5,7 @@ import { join } from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { AUDIT_ACTIONS, actionLabel } from "../../src/audit/audit-query.ts";
-import { menuFor } from "../../src/channels/telegram/commands.ts";
+import { menuFor } from "../../src/bot/commands.ts";
 import { LANGUAGES, tFor } from "../../src/i18n/i18n.ts";
 
 const SRC = join(import.meta.dirname, "..", "..", "src");

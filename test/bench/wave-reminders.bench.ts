@@ -10,7 +10,7 @@
 import { performance } from "node:perf_hooks";
 import { openDatabase, type Database } from "../../src/db/database.ts";
 import { applyMigrations } from "../../src/db/schema-engine.ts";
-import { queueMemberTexts } from "../../src/channels/telegram/reminders/send.ts";
+import { queueMemberTexts } from "../../src/bot/reminders/send.ts";
 import { dueReminders, runDueReminders } from "../../src/drive/reminders.ts";
 import { createLogger } from "../../src/logger.ts";
 import type { Benchmark } from "./run.ts";

@@ -13,7 +13,7 @@ import { Writable } from "node:stream";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApp, type App } from "../../src/app.ts";
-import { weekRange } from "../../src/channels/telegram/reports/conversation.ts";
+import { weekRange } from "../../src/bot/reports/conversation.ts";
 import { loadConfig } from "../../src/config.ts";
 import { weekOf } from "../../src/drive/reports.ts";
 import { tFor } from "../../src/i18n/i18n.ts";

@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { GrammyError, type Api } from "grammy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { menuFor, refreshMenu } from "../../src/channels/telegram/commands.ts";
+import { menuFor, refreshMenu } from "../../src/bot/commands.ts";
 import type { Logger } from "../../src/logger.ts";
 import { createInvite, listInvites, redeemInvite, revokeInvite } from "../../src/organisation/invites.ts";
 import { rolesOf } from "../../src/organisation/roles.ts";

@@ -6,8 +6,8 @@
 // applications' cards sent to the officers above at once.
 import type { Message } from "grammy/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NOTIFY_DECIDERS } from "../../src/channels/telegram/decision/notify-deciders.ts";
-import { sendDueReminders } from "../../src/channels/telegram/reminders/send.ts";
+import { NOTIFY_DECIDERS } from "../../src/bot/decision/notify-deciders.ts";
+import { sendDueReminders } from "../../src/bot/reminders/send.ts";
 import { tFor } from "../../src/i18n/i18n.ts";
 import { formatApplicationRef } from "../../src/membership/numbers.ts";
 import { daysWaiting } from "../../src/membership/pending.ts";

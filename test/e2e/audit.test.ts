@@ -4,7 +4,7 @@
 import ExcelJS from "exceljs";
 import type { Message } from "grammy/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PAGE_SIZE } from "../../src/channels/telegram/audit/feature.ts";
+import { PAGE_SIZE } from "../../src/bot/audit/feature.ts";
 import { tFor } from "../../src/i18n/i18n.ts";
 import { decideApplication } from "../../src/membership/applications.ts";
 import { formatApplicationRef } from "../../src/membership/numbers.ts";

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBroadcast, formatBroadcastRef } from "../../src/broadcasts/broadcasts.ts";
-import { tuningFor } from "../../src/channels/telegram/broadcasts/delivery.ts";
+import { tuningFor } from "../../src/bot/broadcasts/delivery.ts";
 import { openDatabase, type Database } from "../../src/db/database.ts";
 import { applyMigrations } from "../../src/db/schema-engine.ts";
 import { tFor } from "../../src/i18n/i18n.ts";

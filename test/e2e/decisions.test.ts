@@ -4,7 +4,7 @@
 // (the form itself is covered by join.test.ts); deciders are told by the real pg-boss job.
 import type { Message } from "grammy/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { NOTIFY_DECIDERS } from "../../src/channels/telegram/decision/notify-deciders.ts";
+import { NOTIFY_DECIDERS } from "../../src/bot/decision/notify-deciders.ts";
 import { tFor } from "../../src/i18n/i18n.ts";
 import type { Workplace } from "../../src/membership/applications.ts";
 import { formatApplicationRef, formatMemberNumber } from "../../src/membership/numbers.ts";

@@ -5,7 +5,7 @@
 // - With the bot also on Zalo (ZALO_BOT_TOKEN), the poster names Zalo, with the Zalo bot's name (from Zalo's getMe)
 //   and the command to send it; before, it spoke only of Telegram.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { menuFor, ROLE_COMMANDS } from "../../src/channels/telegram/commands.ts";
+import { menuFor, ROLE_COMMANDS } from "../../src/bot/commands.ts";
 import { tFor } from "../../src/i18n/i18n.ts";
 import { FakeZalo } from "../fake-zalo/server.ts";
 import type { TestUser } from "../fake-telegram/server.ts";

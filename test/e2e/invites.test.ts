@@ -2,7 +2,7 @@
 // their subtree (and cannot for one outside it); the invited get their role and their own command menu;
 // used, expired, forged and revoked links explain why and grant nothing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { menuFor } from "../../src/channels/telegram/commands.ts";
+import { menuFor } from "../../src/bot/commands.ts";
 import { tFor } from "../../src/i18n/i18n.ts";
 import { createInvite } from "../../src/organisation/invites.ts";
 import { rolesOf } from "../../src/organisation/roles.ts";

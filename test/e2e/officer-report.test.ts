@@ -3,7 +3,7 @@
 // chair naming another union and an unknown code all get the same refusal, audited; /report without a code tells an
 // officer how to name the union.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { weekRange } from "../../src/channels/telegram/reports/conversation.ts";
+import { weekRange } from "../../src/bot/reports/conversation.ts";
 import { weekOf } from "../../src/drive/reports.ts";
 import { tFor } from "../../src/i18n/i18n.ts";
 import { findUnitByCode } from "../../src/organisation/units.ts";

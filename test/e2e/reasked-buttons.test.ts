@@ -7,7 +7,7 @@
 import type { InlineKeyboardButton, Message } from "grammy/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBroadcast, formatBroadcastRef } from "../../src/broadcasts/broadcasts.ts";
-import { weekRange } from "../../src/channels/telegram/reports/conversation.ts";
+import { weekRange } from "../../src/bot/reports/conversation.ts";
 import { addWeeks, weekOf } from "../../src/drive/reports.ts";
 import { targetsFor } from "../../src/drive/targets.ts";
 import { tFor } from "../../src/i18n/i18n.ts";

@@ -6,7 +6,7 @@
 // cannot share it, so that test runs in the postgres project only.)
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApp, type App } from "../../src/app.ts";
-import { REMINDERS_QUEUE, scheduleReminders } from "../../src/channels/telegram/reminders/send.ts";
+import { REMINDERS_QUEUE, scheduleReminders } from "../../src/bot/reminders/send.ts";
 import { loadConfig } from "../../src/config.ts";
 import { tFor } from "../../src/i18n/i18n.ts";
 import { createLogger } from "../../src/logger.ts";

@@ -4,7 +4,7 @@
 // announced to chairs; an officer's /report_status lists the unions that have not reported and one tap
 // nudges their chairs, once a day.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sendDueReminders } from "../../src/channels/telegram/reminders/send.ts";
+import { sendDueReminders } from "../../src/bot/reminders/send.ts";
 import { loadDriveDemo } from "../../src/drive/demo.ts";
 import { vietnamWeekStart } from "../../src/drive/reminders.ts";
 import { tFor } from "../../src/i18n/i18n.ts";

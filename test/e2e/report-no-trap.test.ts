@@ -8,7 +8,7 @@
 // - The summary before sending offers to change any answer, each shown with its value, and comes back to the summary.
 import type { InlineKeyboardButton, Message } from "grammy/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseCount, weekRange } from "../../src/channels/telegram/reports/conversation.ts";
+import { parseCount, weekRange } from "../../src/bot/reports/conversation.ts";
 import { weekOf } from "../../src/drive/reports.ts";
 import { tFor } from "../../src/i18n/i18n.ts";
 import { findUnitByCode } from "../../src/organisation/units.ts";

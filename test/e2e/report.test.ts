@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addWeeks, weekOf } from "../../src/drive/reports.ts";
 import { tFor } from "../../src/i18n/i18n.ts";
 import { findUnitByCode } from "../../src/organisation/units.ts";
-import { weekRange } from "../../src/channels/telegram/reports/conversation.ts";
+import { weekRange } from "../../src/bot/reports/conversation.ts";
 import { startHarness, type Harness } from "../support/app.ts";
 import { Chat } from "../support/chat.ts";
 import { grant, loadDemo } from "../support/fixtures.ts";

@@ -5,7 +5,7 @@
 // campaign can switch the members' text of a milestone off. Nothing in quiet hours. Members' texts go through the
 // broadcast outbox (the app's sender, on a clock the test moves), each with the stop button.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sendDueReminders } from "../../src/channels/telegram/reminders/send.ts";
+import { sendDueReminders } from "../../src/bot/reminders/send.ts";
 import { DEMO_CAMPAIGN, loadDriveDemo } from "../../src/drive/demo.ts";
 import { tFor } from "../../src/i18n/i18n.ts";
 import { findUnitByCode } from "../../src/organisation/units.ts";

@@ -3,7 +3,7 @@
 // decision on Zalo. Zalo is faked at its HTTP API (test/fake-zalo), Telegram at its own.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBroadcast } from "../../src/broadcasts/broadcasts.ts";
-import { NOTIFY_DECIDERS } from "../../src/channels/telegram/decision/notify-deciders.ts";
+import { NOTIFY_DECIDERS } from "../../src/bot/decision/notify-deciders.ts";
 import { tFor } from "../../src/i18n/i18n.ts";
 import { startHarness, type Harness } from "../support/app.ts";
 import { Chat } from "../support/chat.ts";

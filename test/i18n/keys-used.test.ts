@@ -31,8 +31,8 @@ const NOT_KEYS: Record<string, string> = {
   "audit.export": "an audit-log action (src/audit/audit-query.ts), labelled under audit.actions.audit.export",
   "summary.view": "a policy action (src/policy/policy.ts), labelled under audit.actions.summary.view",
   "summary.export": "an audit-log action (src/summary/export.ts), labelled under audit.actions.summary.export",
-  "units.chat": "a key prefix (ImportTexts in src/channels/telegram/spreadsheet-import.ts, whose keys are checked there)",
-  "targets.importChat": "a key prefix (ImportTexts in src/channels/telegram/spreadsheet-import.ts, whose keys are checked there)",
+  "units.chat": "a key prefix (ImportTexts in src/bot/spreadsheet-import.ts, whose keys are checked there)",
+  "targets.importChat": "a key prefix (ImportTexts in src/bot/spreadsheet-import.ts, whose keys are checked there)",
 };
 
 // ---------------------------------------------------------------------------------------------------------------

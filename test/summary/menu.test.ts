@@ -1,7 +1,7 @@
 // /summary and /export are in the command menus of chairs, deputies, officers and admins, with their descriptions
 // in each language; people without a role do not see them.
 import { describe, expect, it } from "vitest";
-import { menuFor } from "../../src/channels/telegram/commands.ts";
+import { menuFor } from "../../src/bot/commands.ts";
 import { tFor } from "../../src/i18n/i18n.ts";
 
 describe("summary commands in the menu", () => {

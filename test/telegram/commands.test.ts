@@ -1,6 +1,6 @@
 // The command menu per role and language: one table, deputies see what chairs see, admins see it all.
 import { describe, expect, it } from "vitest";
-import { menuFor, PUBLIC_COMMANDS, ROLE_COMMANDS } from "../../src/channels/telegram/commands.ts";
+import { menuFor, PUBLIC_COMMANDS, ROLE_COMMANDS } from "../../src/bot/commands.ts";
 import { tFor } from "../../src/i18n/i18n.ts";
 
 const names = (roles: Parameters<typeof menuFor>[0]) => menuFor(roles, "vi").map((c) => c.command);

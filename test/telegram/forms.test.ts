@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { FORM_NAMES, formTexts } from "../../src/channels/telegram/forms.ts";
+import { FORM_NAMES, formTexts } from "../../src/bot/forms.ts";
 import { LANGUAGES, tFor } from "../../src/i18n/i18n.ts";
 
 function conversationNames(dir: string): string[] {

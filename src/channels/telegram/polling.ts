@@ -6,7 +6,7 @@ import type { Update } from "grammy/types";
 import type { Inbox } from "../../inbox/inbox.ts";
 import type { IncomingUpdate } from "../../inbox/store.ts";
 import type { Logger } from "../../logger.ts";
-import type { BotContext } from "./context.ts";
+import type { BotContext } from "../../bot/context.ts";
 
 export const ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"] as const;
 const ERROR_PAUSE_MS = [1_000, 2_000, 5_000];

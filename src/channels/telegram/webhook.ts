@@ -6,7 +6,7 @@ import type { Bot } from "grammy";
 import type { Handler } from "hono";
 import type { Inbox } from "../../inbox/inbox.ts";
 import type { Logger } from "../../logger.ts";
-import type { BotContext } from "./context.ts";
+import type { BotContext } from "../../bot/context.ts";
 import { ALLOWED_UPDATES, incomingTelegram } from "./polling.ts";
 
 export interface WebhookSettings {

@@ -1,7 +1,7 @@
 // Delivers broadcast announcements to web chat members: the same message Telegram members get (heading, text, the
 // stop button), written into their conversation, where an open page shows it at once.
 import type { OutgoingMessage, Sender, SendOutcome } from "../../outbox/outbox.ts";
-import { renderAnnouncement } from "../telegram/broadcasts/render.ts";
+import { renderAnnouncement } from "../../bot/broadcasts/render.ts";
 import type { Transcript, WebContent } from "./transcript.ts";
 import { addressOf } from "../address.ts";
 

@@ -13,7 +13,7 @@ import type { PrismaClient } from "../../db/database.ts";
 import { isLang, resources, type Lang } from "../../i18n/i18n.ts";
 import type { Inbox } from "../../inbox/inbox.ts";
 import type { Logger } from "../../logger.ts";
-import { menuFor } from "../telegram/commands.ts";
+import { menuFor } from "../../bot/commands.ts";
 import { webChatId } from "../address.ts";
 import { demoPeople, isDemoChat, newWorkerId } from "./demo.ts";
 import type { WebIncoming } from "./gateway.ts";
