@@ -1,5 +1,6 @@
 // Assembles the bot (one for every channel: it speaks the Bot API, see src/channels/router.ts): one Composer per
 // feature, in the order they must see updates.
+import { addressOf } from "../channels/address.ts";
 import { conversations, createConversation } from "@grammyjs/conversations";
 import { Bot, type MiddlewareFn } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
@@ -87,7 +88,7 @@ export function createBot(deps: Deps, options: TelegramOptions): Bot<BotContext>
   guarded.use(personMiddleware(deps));
   guarded.on("my_chat_member", async (ctx) => {
     if (ctx.myChatMember.new_chat_member.status === "kicked") {
-      await markUnreachable(deps.prisma, { channel: "TELEGRAM", externalId: String(ctx.from.id) });
+      await markUnreachable(deps.prisma, addressOf(ctx.from.id));
     }
   });
 

@@ -1,4 +1,5 @@
 // The command menu Telegram shows next to the message box, in each person's language.
+import { CHANNEL_ORDER, CHANNELS } from "../channels/capabilities.ts";
 import { GrammyError, type Api } from "grammy";
 import type { BotCommand } from "grammy/types";
 import type { PrismaClient } from "../db/database.ts";
@@ -58,14 +59,17 @@ export function menuFor(roles: readonly Role[], lang: Lang): BotCommand[] {
  * person without roles gets the default list back. Telegram refuses chats the bot cannot reach; that is
  * logged (by person id only) and otherwise ignored.
  */
+const MENU_CHANNELS = CHANNEL_ORDER.filter((c) => CHANNELS[c].personalMenus);
+
 export async function refreshMenu(deps: { api: Api; prisma: PrismaClient; logger: Logger }, personId: string): Promise<void> {
   const person = await deps.prisma.person.findUnique({
     where: { id: personId },
-    select: { language: true, roles: { select: { role: true } }, identities: { where: { channel: "TELEGRAM" }, select: { chatId: true } } },
+    select: { language: true, roles: { select: { role: true } }, identities: { where: { channel: { in: MENU_CHANNELS } }, select: { chatId: true } } },
   });
-  const chatId = Number(person?.identities[0]?.chatId);
-  if (!person || !Number.isSafeInteger(chatId)) return;
-  const scope = { type: "chat" as const, chat_id: chatId };
+  const chatId = person?.identities[0]?.chatId;
+  if (!person || !chatId) return;
+  // Telegram's chat ids are numbers (see src/channels/address.ts).
+  const scope = { type: "chat" as const, chat_id: /^-?\d+$/.test(chatId) ? Number(chatId) : chatId };
   try {
     if (person.roles.length === 0) await deps.api.deleteMyCommands({ scope });
     else await deps.api.setMyCommands(menuFor(person.roles.map((r) => r.role), isLang(person.language) ? person.language : DEFAULT_LANG), { scope });

@@ -15,7 +15,7 @@ export interface Recipient {
   lang: Lang;
 }
 
-/** Where to reach a person: their Telegram chat, else their Zalo chat (the bot's API reaches both, see channels/zalo). */
+/** Where to reach a person: their Telegram chat, else Zalo, else the web chat (the bot's API reaches all, see channels/router.ts). */
 export async function recipientOf(prisma: PrismaClient, personId: string): Promise<Recipient | null> {
   return (await recipientsOf(prisma, [personId])).get(personId) ?? null;
 }
@@ -30,7 +30,7 @@ export async function recipientsOf(prisma: PrismaClient, personIds: string[]): P
       select: { personId: true, channel: true, chatId: true, externalId: true, person: { select: { language: true } } },
     });
     for (const identity of identities) {
-      if (out.has(identity.personId)) continue; // Telegram first ("TELEGRAM" < "ZALO")
+      if (out.has(identity.personId)) continue; // in the Channel enum's order: Telegram, Zalo, the web chat
       const lang = isLang(identity.person.language) ? identity.person.language : "vi";
       out.set(identity.personId, { personId: identity.personId, channel: identity.channel, chatId: identity.chatId, externalId: identity.externalId, lang });
     }

@@ -4,6 +4,7 @@
 // and urgent or not, and confirms. Everything that touches the store runs in `conversation.external`, and
 // creating the broadcast authorizes again (a role revoked meanwhile stops it).
 // The edit conversation replaces a scheduled broadcast's text.
+import { CHANNEL_ORDER, CHANNELS } from "../../channels/capabilities.ts";
 import type { Conversation } from "@grammyjs/conversations";
 import { InlineKeyboard } from "grammy";
 import {
@@ -159,9 +160,7 @@ export function createBroadcastConversation(deps: Deps) {
     ]);
     const channel = await io.choice<"any" | Channel>(t("broadcasts.ask_channel"), [
       [{ value: "any", label: t("broadcasts.any_channel") }],
-      [{ value: "TELEGRAM", label: "Telegram" }],
-      [{ value: "ZALO", label: "Zalo" }],
-      [{ value: "WEB", label: t("broadcasts.web_channel") }],
+      ...CHANNEL_ORDER.map((value) => [{ value, label: CHANNELS[value].name(t) }]),
     ]);
     const filter: AudienceFilter = {
       audience,
@@ -212,7 +211,7 @@ export function createBroadcastConversation(deps: Deps) {
       audience: t(`broadcasts.audience.${audience}`),
       scope: scopeName,
       language: language === "any" ? t("broadcasts.any_language") : t(`broadcasts.languages.${language}`),
-      channel: channel === "any" ? t("broadcasts.any_channel") : channel === "WEB" ? t("broadcasts.web_channel") : channel === "TELEGRAM" ? "Telegram" : "Zalo",
+      channel: channel === "any" ? t("broadcasts.any_channel") : CHANNELS[channel].name(t),
       count,
       when: sendAt === null ? t("broadcasts.when_now") : formatVietnamMinute(sendAt),
       urgent: t(urgent === "yes" ? "broadcasts.urgent_yes" : "broadcasts.urgent_no"),

@@ -2,6 +2,7 @@
 // report reminders (data `rep:<unitId>`, opening /report for that union), the "waiting applications" button on
 // reminders of applications that wait (opening /applications), and the pg-boss schedule that
 // runs them every 15 minutes from whichever bot instance picks the job up.
+import { CHANNELS } from "../../channels/capabilities.ts";
 import { InlineKeyboard, type Api } from "grammy";
 import type { PrismaClient } from "../../db/database.ts";
 import { queueAnnouncement } from "../../broadcasts/broadcasts.ts";
@@ -91,8 +92,8 @@ export function queueMemberTexts(deps: SendDeps): Announce {
     const rows = reminders.flatMap((r) => {
       const p = people.get(r.personId);
       if (!p) return [];
-      // The link opens the Telegram bot: of no use to a Zalo reader, who gets the text alone.
-      const link = username && p.channel === "TELEGRAM" ? joinLink(username, r.unit.code) : undefined;
+      // The link opens the Telegram bot: of no use to a reader on another channel, who gets the text alone.
+      const link = username && CHANNELS[p.channel].telegramLinks ? joinLink(username, r.unit.code) : undefined;
       return [{ personId: p.personId, channel: p.channel, chatId: p.chatId, text: reminderMessage(r, p.lang, link).text }];
     });
     // What /broadcasts shows for it: the Vietnamese heading of the milestone's text.
