@@ -63,6 +63,21 @@ const schema = z.object({
   WEB_CHAT_PORT: z.coerce.number({ message: "config.bad_port" }).int({ message: "config.bad_port" }).min(0, { message: "config.bad_port" }).max(65535, { message: "config.bad_port" }).default(8080),
   /** Asked by the browser (user "demo") when the web chat listens beyond loopback. */
   WEB_CHAT_PASSWORD: z.string().min(12, { message: "config.bad_web_password" }).optional(),
+  /**
+   * Keys that sign member cards' QR codes: "id:secret" pairs, comma-separated, the first signs and all verify (rotation:
+   * put the new one first, drop the old one when its cards should stop verifying). Unset: the bot makes its own and
+   * keeps it in the store (SigningKey), shared by every instance.
+   */
+  CARD_SIGNING_KEYS: z
+    .string()
+    .regex(/^[a-z0-9]{1,8}:[A-Za-z0-9_-]{32,}(,[a-z0-9]{1,8}:[A-Za-z0-9_-]{32,})*$/, { message: "config.bad_card_keys" })
+    .optional(),
+  /** Where the card's QR code sends a phone: <PUBLIC_URL>/verify/<token>. Unset: the QR code holds the token alone. */
+  PUBLIC_URL: z.url({ protocol: /^https?$/, message: "config.bad_url" }).optional(),
+  /** Months a rejected or abandoned application is kept before its personal data is purged. */
+  RETENTION_MONTHS: z.coerce.number({ message: "config.bad_months" }).int({ message: "config.bad_months" }).min(1, { message: "config.bad_months" }).max(120, { message: "config.bad_months" }).default(12),
+  /** Days within which a data subject's request (correction, erasure) must be carried out or answered. */
+  DATA_REQUEST_DAYS: z.coerce.number({ message: "config.bad_days" }).int({ message: "config.bad_days" }).min(1, { message: "config.bad_days" }).max(90, { message: "config.bad_days" }).default(30),
   /** Days an application waits before its chairs are reminded; twice that, the officers above. */
   APPLICATION_REMINDER_DAYS: z.coerce.number().int().min(1).max(60).default(3),
 });

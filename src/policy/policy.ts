@@ -13,7 +13,8 @@ export type Action = "application.decide" | "application.view" | "role.grant" | 
   | "report.submit" | "report.status" | "report.nudge"
   | "campaign.manage" | "target.set" | "target.view"
   | "summary.view" | "export.data" | "export.personal"
-  | "broadcast.create" | "broadcast.view" | "broadcast.edit" | "broadcast.cancel";
+  | "broadcast.create" | "broadcast.view" | "broadcast.edit" | "broadcast.cancel"
+  | "privacy.correction.decide" | "privacy.erasure.decide";
 
 /** Where an action applies: a unit, with its ancestors (nearest first, the unit itself included). */
 export interface UnitTarget {
@@ -66,6 +67,10 @@ const RULES: Record<Action, Partial<Record<Role, Scope>>> = {
   "broadcast.view": { OFFICER: "subtree" },
   "broadcast.edit": { OFFICER: "subtree" },
   "broadcast.cancel": { OFFICER: "subtree" },
+  // A member's own requests under Law 91/2025 (src/privacy/): a correction of their record, the erasure of their data.
+  // Their union's chair or deputy decides; what the law leaves no choice about, the bot carries out itself.
+  "privacy.correction.decide": { CHAIR: "own-unit", DEPUTY_CHAIR: "own-unit" },
+  "privacy.erasure.decide": { CHAIR: "own-unit", DEPUTY_CHAIR: "own-unit" },
 };
 
 /** A deputy chair (phó chủ tịch CĐCS) acts like the chair of their union wherever a rule does not name them. */

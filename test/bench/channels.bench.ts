@@ -13,6 +13,7 @@ import { loadConfig } from "../../src/config.ts";
 import { ChannelRouter } from "../../src/channels/router.ts";
 import { createLogger } from "../../src/logger.ts";
 import { registry } from "../../src/metrics/metrics.ts";
+import { listen } from "../support/web-chat.ts";
 import type { Benchmark } from "./run.ts";
 
 const CALLS = 200_000;
@@ -50,9 +51,10 @@ async function webExchanges() {
     const post = (text: string) =>
       fetch(`${url}/api/chats/${chat}/messages`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text }) });
     // The answer is waited for as an open page learns of it: from the live stream.
-    const answers = botMessages(`${url}/api/chats/${chat}/events`);
+    const live = await listen(url, chat);
+    const answer = () => live.next((m) => m.from === "bot");
     await post("/help");
-    await answers.next();
+    await answer();
     const bytesBefore = await size();
     const statementsBefore = await statementsSoFar();
     const cpuBefore = process.cpuUsage();
@@ -60,10 +62,11 @@ async function webExchanges() {
     for (let i = 0; i < EXCHANGES; i++) {
       const started = performance.now();
       await post("/help");
-      await answers.next();
+      await answer();
       latencies.push(performance.now() - started);
     }
     const cpu = process.cpuUsage(cpuBefore);
+    live.close();
     const statements = (await statementsSoFar()) - statementsBefore;
     const bytes = (await size()) - bytesBefore;
     latencies.sort((a, b) => a - b);
@@ -78,37 +81,6 @@ async function webExchanges() {
     await app.stop();
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-/** The bot's messages on a chat's live stream, one at a time. */
-function botMessages(url: string): { next(): Promise<void> } {
-  const waiting: (() => void)[] = [];
-  let early = 0;
-  void (async () => {
-    const res = await fetch(url);
-    const decoder = new TextDecoder();
-    let buffer = "";
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
-        const event = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        if (!event.includes('"from":"bot"')) continue;
-        const resolve = waiting.shift();
-        if (resolve) resolve();
-        else early++;
-      }
-    }
-  })().catch(() => undefined);
-  return {
-    next: () =>
-      early > 0
-        ? (early--, Promise.resolve())
-        : new Promise<void>((resolve) => {
-            waiting.push(resolve);
-          }),
-  };
 }
 
 const bench: Benchmark = {

@@ -35,7 +35,8 @@ const ACTIONS = ["application.decide", "application.view", "role.grant", "invite
   "report.submit", "report.status", "report.nudge",
   "campaign.manage", "target.set", "target.view",
   "summary.view", "export.data", "export.personal",
-  "broadcast.create", "broadcast.view", "broadcast.edit", "broadcast.cancel"] as const satisfies readonly Action[];
+  "broadcast.create", "broadcast.view", "broadcast.edit", "broadcast.cancel",
+  "privacy.correction.decide", "privacy.erasure.decide"] as const satisfies readonly Action[];
 // Compile-time check (npm run typecheck): a new Action must be added to ACTIONS and to EXPECTED.
 type Unlisted = Exclude<Action, (typeof ACTIONS)[number]>;
 const everyActionListed: [Unlisted] extends [never] ? true : false = true;
@@ -46,6 +47,19 @@ const N = false;
 type Row = [own: boolean, subtree: boolean, outside: boolean, above: boolean];
 
 const EXPECTED: Record<Action, Record<Who, Row>> = {
+  // A member's own data requests: their union's chair or deputy, and admins; officers above do not see them.
+  "privacy.correction.decide": {
+    ADMIN: [Y, Y, Y, Y],
+    OFFICER: [N, N, N, N],
+    CHAIR: [Y, N, N, N],
+    none: [N, N, N, N],
+  },
+  "privacy.erasure.decide": {
+    ADMIN: [Y, Y, Y, Y],
+    OFFICER: [N, N, N, N],
+    CHAIR: [Y, N, N, N],
+    none: [N, N, N, N],
+  },
   "audit.read": {
     ADMIN: [Y, Y, Y, Y],
     OFFICER: [N, N, N, N],

@@ -73,11 +73,13 @@ const matches = (text: string, expected: string | RegExp) => (typeof expected ==
 
 const render = (m: WebMessage) => `${m.id} ${m.from}: ${textOf(m).slice(0, 120)}${m.buttons ? ` [${m.buttons.flat().map((b) => b.label).join(" | ")}]` : ""}`;
 
-/** Reads the live stream of a chat and collects its messages, as an open page receives them. */
-export async function listen(url: string, id: string): Promise<{ received: WebMessage[]; close(): void }> {
+/** Reads the live stream of a chat, as an open page receives it: every message so far, and a wait for the next one. */
+export async function listen(url: string, id: string): Promise<{ received: WebMessage[]; next(test?: (m: WebMessage) => boolean): Promise<WebMessage>; close(): void }> {
   const abort = new AbortController();
   const res = await fetch(`${url}/api/chats/${id}/events`, { signal: abort.signal });
   const received: WebMessage[] = [];
+  let read = 0;
+  let wake: (() => void) | undefined;
   void (async () => {
     const decoder = new TextDecoder();
     let buffer = "";
@@ -90,11 +92,25 @@ export async function listen(url: string, id: string): Promise<{ received: WebMe
           buffer = buffer.slice(end + 2);
           const data = event.split("\n").find((l) => l.startsWith("data:"));
           if (data && event.includes("event: message")) received.push(JSON.parse(data.slice(5).trim()) as WebMessage);
+          wake?.();
         }
       }
     } catch {
       // closed
     }
   })();
-  return { received, close: () => abort.abort() };
+  return {
+    received,
+    /** The next message not yet taken by next() that passes `test`. */
+    async next(test = () => true) {
+      for (;;) {
+        while (read < received.length) {
+          const message = received[read++]!;
+          if (test(message)) return message;
+        }
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    },
+    close: () => abort.abort(),
+  };
 }
