@@ -14,7 +14,7 @@ function conversationNames(dir: string): string[] {
 }
 
 describe("form texts", () => {
-  const names = conversationNames(join(import.meta.dirname, "../../src/channels"));
+  const names = conversationNames(join(import.meta.dirname, "../../src/bot"));
 
   it("finds the conversations", () => {
     expect(names).toContain("join");
