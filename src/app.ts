@@ -17,6 +17,7 @@ import { ZaloApi } from "./channels/zalo/api.ts";
 import { ZaloGateway } from "./channels/zalo/gateway.ts";
 import { startZaloPolling, zaloWebhookHandler } from "./channels/zalo/polling.ts";
 import { ChannelRouter } from "./channels/router.ts";
+import { registerRetentionJob } from "./privacy/retention.ts";
 import { WebGateway } from "./channels/web/gateway.ts";
 import { prepareDemo } from "./channels/web/demo.ts";
 import { webSender } from "./channels/web/sender.ts";
@@ -123,6 +124,7 @@ export async function startApp(settings: Config, options: AppOptions = {}): Prom
     botUsername: () => (bot.isInited() ? bot.botInfo.username : undefined),
     applicationReminderDays: config.APPLICATION_REMINDER_DAYS,
   });
+  await registerRetentionJob(boss, { prisma: db.prisma, logger, months: config.RETENTION_MONTHS, clock: options.clock });
   if (options.scheduleReminders ?? true) await scheduleReminders(boss, options.remindersCron);
   const webhook =
     config.TELEGRAM_WEBHOOK_URL && config.TELEGRAM_WEBHOOK_SECRET

@@ -49,13 +49,26 @@ export const AUDIT_ACTIONS = [
   "broadcast.view",
   "broadcast.edit",
   "broadcast.cancel",
+  "privacy.view",
+  "privacy.correction.decide",
+  "privacy.correction.apply",
+  "privacy.correction.request",
+  "privacy.correction.accept",
+  "privacy.correction.refuse",
+  "privacy.withdraw",
+  "privacy.erase",
+  "privacy.erasure.request",
+  "privacy.erasure.decide",
+  "privacy.erasure.refuse",
+  "privacy.link",
+  "privacy.unlink",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 const DENIED = "denied:";
 
 /** Kinds of audit targets with a label under `audit.targets.<type>`; others show as stored. */
-export const TARGET_TYPES = ["Person", "Application", "Member", "Unit", "Invite", "RoleGrant", "Broadcast"] as const;
+export const TARGET_TYPES = ["Person", "Application", "Member", "Unit", "Invite", "RoleGrant", "Broadcast", "DataRequest"] as const;
 type TargetType = (typeof TARGET_TYPES)[number];
 const isTargetType = (type: string): type is TargetType => (TARGET_TYPES as readonly string[]).includes(type);
 

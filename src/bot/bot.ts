@@ -48,6 +48,15 @@ import {
 import { createBroadcastsFeature } from "./broadcasts/feature.ts";
 import { createTargetImportConversation, TARGET_IMPORT_CONVERSATION } from "./targets/import-conversation.ts";
 import { createSetTargetConversation, SET_TARGET_CONVERSATION } from "./targets/set-conversation.ts";
+import {
+  CORRECT_CONVERSATION,
+  createCorrectConversation,
+  createCorrectFeature,
+  createRefuseCorrectionConversation,
+  REFUSE_CORRECTION_CONVERSATION,
+} from "./privacy/correct.ts";
+import { createErasureFeature, createErasureRefuseConversation, ERASURE_REFUSE_CONVERSATION } from "./privacy/erase.ts";
+import { createWithdrawFeature } from "./privacy/withdraw.ts";
 
 /**
  * Bump when a conversation's code changes in a way that changes the order of its waits or external
@@ -136,6 +145,9 @@ export function createBot(deps: Deps, options: TelegramOptions): Bot<BotContext>
   guarded.use(createConversation(createBroadcastEditConversation(deps), BROADCAST_EDIT_CONVERSATION));
   guarded.use(createConversation(createSetTargetConversation(deps), SET_TARGET_CONVERSATION));
   guarded.use(createConversation(createTargetImportConversation(deps), TARGET_IMPORT_CONVERSATION));
+  guarded.use(createConversation(createCorrectConversation(deps), CORRECT_CONVERSATION));
+  guarded.use(createConversation(createRefuseCorrectionConversation(deps), REFUSE_CORRECTION_CONVERSATION));
+  guarded.use(createConversation(createErasureRefuseConversation(deps), ERASURE_REFUSE_CONVERSATION));
 
   guarded.use(startFeature);
   guarded.use(statusFeature);
@@ -151,6 +163,9 @@ export function createBot(deps: Deps, options: TelegramOptions): Bot<BotContext>
   guarded.use(createTargetsFeature(deps));
   guarded.use(createSummaryFeature());
   guarded.use(createBroadcastsFeature(deps));
+  guarded.use(createCorrectFeature(deps));
+  guarded.use(createWithdrawFeature(deps));
+  guarded.use(createErasureFeature(deps));
   guarded.use(unhandledFeature);
   return bot;
 }

@@ -17,6 +17,9 @@ export const FORM_NAMES = [
   "broadcast-edit",
   "target-set",
   "targets-import",
+  "correct",
+  "correction-refuse",
+  "erasure-refuse",
 ] as const;
 export type FormName = (typeof FORM_NAMES)[number];
 

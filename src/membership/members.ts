@@ -192,22 +192,43 @@ export async function recordLeaving(
   const checked = checkLeaveDay(day, { today: vietnamDay(input.now ?? new Date()), joined: joinedDay(member.joinedAt) });
   if (!checked.ok) return { ok: false, reason: checked.error.key === MEMBER_ERRORS.dateFuture ? "future_date" : "before_joined" };
   const note = input.note?.trim() ? input.note.trim().slice(0, LEAVE_NOTE_MAX) : null;
-  const leftOn = calendarDayToDate(day);
+  return writeLeaving(prisma, member, { actorId: input.actorId, reason: input.reason, leftOn: calendarDayToDate(day), note });
+}
 
+/**
+ * A member leaves the union by their own decision (withdrawing the membership consent, Law 91/2025): the same
+ * reduction a chair records, with the reason RESIGNED and today's date in Vietnam, recorded and audited with the
+ * member themself as the actor. No policy check: a person may always leave, and only their own record is touched.
+ */
+export async function selfLeave(prisma: PrismaClient, input: { personId: string; now?: Date }): Promise<LeaveResult> {
+  const member = await prisma.member.findUnique({ where: { personId: input.personId }, select: { id: true, unitId: true, leftOn: true } });
+  if (!member) return { ok: false, reason: "not_found" };
+  if (member.leftOn) return { ok: false, reason: "already_left" };
+  const today = vietnamDay(input.now ?? new Date());
+  return writeLeaving(prisma, member, { actorId: input.personId, reason: "RESIGNED", leftOn: calendarDayToDate(today), note: null, self: true });
+}
+
+/** The leave itself, at most once (compare-and-set on leftOn), with its audit entry in the same transaction. */
+function writeLeaving(
+  prisma: PrismaClient,
+  member: { id: string; unitId: string },
+  leave: { actorId: string; reason: LeaveReason; leftOn: Date; note: string | null; self?: boolean },
+): Promise<LeaveResult> {
+  const { leftOn } = leave;
   return prisma.$transaction(async (tx) => {
     const changed = await tx.member.updateMany({
       where: { id: member.id, leftOn: null },
-      data: { leftOn, leaveReason: input.reason, leaveNote: note, leaveRecordedById: input.actorId },
+      data: { leftOn, leaveReason: leave.reason, leaveNote: leave.note, leaveRecordedById: leave.actorId },
     });
     if (changed.count === 0) return { ok: false, reason: "already_left" } as const;
     await writeAudit(tx, {
-      actorId: input.actorId,
+      actorId: leave.actorId,
       action: "member.leave",
       unitId: member.unitId,
       targetType: "Member",
       targetId: member.id,
       before: { leftOn: null, leaveReason: null },
-      after: { leftOn: leftOn.toISOString().slice(0, 10), leaveReason: input.reason },
+      after: { leftOn: leftOn.toISOString().slice(0, 10), leaveReason: leave.reason, ...(leave.self ? { self: true } : {}) },
     });
     const saved = await tx.member.findUniqueOrThrow({ where: { id: member.id }, select: memberView });
     return { ok: true, member: saved } as const;
