@@ -2,7 +2,7 @@
 // deputy, officer or admin opens with /applications (oldest first, only within their scope, checked through the
 // policy), and which of them have waited long enough to remind someone. Knows nothing of chat platforms.
 import type { PrismaClient } from "../db/database.ts";
-import type { Role } from "../generated/prisma/client.ts";
+import type { ApplicationStatus, Role } from "../generated/prisma/client.ts";
 import { writeAudit } from "../audit/audit.ts";
 import { ancestorIds, findUnit, isGrassroots } from "../organisation/units.ts";
 import { authorize, unitsWhere } from "../policy/policy.ts";
@@ -123,7 +123,7 @@ export async function pendingApplications(
 export type OpenResult =
   | { ok: true; applicationId: string }
   | { ok: false; reason: "not_found" | "forbidden" }
-  | { ok: false; reason: "already_decided"; status: "APPROVED" | "REJECTED" };
+  | { ok: false; reason: "already_decided"; status: Exclude<ApplicationStatus, "PENDING"> };
 
 /**
  * Opens one waiting application's card from the list: checked against the policy (a forged or forwarded button

@@ -33,7 +33,7 @@ interface ErasedIdentity {
 
 /**
  * Erases a person in one transaction, leaving an anonymous tombstone (Person.erasedAt). A pending application is
- * withdrawn first (REJECTED, decided by the applicant themself, so no chair can still approve an empty one).
+ * withdrawn first (WITHDRAWN, by the applicant themself, so no chair can still approve an empty one).
  * Authorisation is for the callers: the person themself, or decideErasure after the policy said yes.
  */
 export async function erasePerson(
@@ -74,7 +74,7 @@ async function eraseInTransaction(
 
   const withdrawn = await tx.application.updateMany({
     where: { personId, status: "PENDING" },
-    data: { status: "REJECTED", decidedById: personId, decidedAt: now },
+    data: { status: "WITHDRAWN", decidedById: personId, decidedAt: now },
   });
   await tx.application.updateMany({ where: { personId }, data: ERASED_APPLICATION });
   if (member) await tx.member.update({ where: { id: member.id }, data: ERASED_MEMBER });
@@ -407,7 +407,7 @@ export async function decideErasure(
 /**
  * Erases one application's personal fields (the retention purge): the same tombstone as erasePerson, for this
  * application only, its traces in corrections and audit details included. An application still pending is closed
- * (REJECTED, decided by nobody) so that no chair approves an empty one.
+ * (WITHDRAWN, by nobody: it was abandoned) so that no chair approves an empty one.
  */
 export async function eraseApplication(prisma: PrismaClient, applicationId: string, options: { now?: Date; reason: string }): Promise<boolean> {
   const now = options.now ?? new Date();
@@ -422,7 +422,7 @@ export async function eraseApplication(prisma: PrismaClient, applicationId: stri
     const traces = personalTraces([application]);
     await tx.application.update({
       where: { id: application.id },
-      data: { ...ERASED_APPLICATION, ...(application.status === "PENDING" ? { status: "REJECTED", decidedAt: now, decidedById: null } : {}) },
+      data: { ...ERASED_APPLICATION, ...(application.status === "PENDING" ? { status: "WITHDRAWN", decidedAt: now, decidedById: null } : {}) },
     });
     await tx.fieldChange.updateMany({ where: { entity: "Application", entityId: application.id }, data: { before: null, after: null } });
     await scrubTraces(tx, { targetIds: [application.id], traces });

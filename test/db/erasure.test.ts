@@ -153,7 +153,7 @@ describe("erasure", () => {
     const filed = await fileApplication(prisma(), { id: 7301 }, "LC-DK-CSLC", { fullName: "Lò Văn Chờ Xét", phone: "+84987003333" });
     expect(await requestErasure(prisma(), { personId: filed.personId, days: 30 })).toEqual({ kind: "erased" });
     const application = await prisma().application.findUniqueOrThrow({ where: { id: filed.applicationId } });
-    expect(application).toMatchObject({ status: "REJECTED", fullName: "", phone: "", decidedById: filed.personId });
+    expect(application).toMatchObject({ status: "WITHDRAWN", fullName: "", phone: "", decidedById: filed.personId });
     expect(await findEverywhere(prisma(), ["Lò Văn Chờ Xét", "0987003333", "+84987003333"])).toEqual([]);
     expect(await requestErasure(prisma(), { personId: filed.personId, days: 30 })).toEqual({ kind: "already_erased" });
   });
@@ -172,7 +172,7 @@ describe("erasure", () => {
 
     expect(await purgeExpiredApplications(prisma(), now, 12)).toEqual({ rejected: 1, abandoned: 1 });
     expect(await prisma().application.findUniqueOrThrow({ where: { id: old.applicationId } })).toMatchObject({ fullName: "", phone: "", rejectReason: null, status: "REJECTED" });
-    expect(await prisma().application.findUniqueOrThrow({ where: { id: abandoned.applicationId } })).toMatchObject({ fullName: "", status: "REJECTED" });
+    expect(await prisma().application.findUniqueOrThrow({ where: { id: abandoned.applicationId } })).toMatchObject({ fullName: "", status: "WITHDRAWN", decidedById: null });
     expect(await prisma().application.findUniqueOrThrow({ where: { id: recent.applicationId } })).toMatchObject({ fullName: "Tòng Văn Mới", phone: "+84987004402" });
     expect(await findEverywhere(prisma(), ["Tòng Văn Cũ", "0987004401", "Tòng Văn Bỏ Dở", "0987004403"])).toEqual([]);
     // Run again: nothing more to do.

@@ -111,7 +111,7 @@ describe("withdrawing consent and deleting one's data", () => {
     const chat = new Chat(h.fake, user);
     await chat.answer("/delete_my_data", vi("erasure.confirm_immediate", { applications: 1 }));
     await chat.choose(vi("erasure.erase_now"), vi("erasure.done"));
-    expect(await prisma().application.findUniqueOrThrow({ where: { id: filed.applicationId } })).toMatchObject({ status: "REJECTED", fullName: "", phone: "" });
+    expect(await prisma().application.findUniqueOrThrow({ where: { id: filed.applicationId } })).toMatchObject({ status: "WITHDRAWN", fullName: "", phone: "" });
     expect(await findEverywhere(prisma(), ["Lò Văn Chờ", "+84987108203", "0987108203"])).toEqual([]);
   });
 

@@ -4,6 +4,9 @@ CREATE TYPE "DataRequestKind" AS ENUM ('CORRECTION', 'ERASURE');
 -- CreateEnum
 CREATE TYPE "DataRequestStatus" AS ENUM ('PENDING', 'DONE', 'REFUSED');
 
+-- AlterEnum
+ALTER TYPE "ApplicationStatus" ADD VALUE 'WITHDRAWN';
+
 -- AlterTable
 ALTER TABLE "Person" ADD COLUMN     "erasedAt" TIMESTAMP(3),
 ADD COLUMN     "lastChannel" "Channel";
