@@ -1,11 +1,11 @@
 // Operator CLI: export --unit <code> [--period <year or campaign code>] --out <file.xlsx|csv>. The same export as
 // /export in chat, with every column (the operator acts everywhere), audited with no actor. Texts in OPERATOR_LANGUAGE.
-import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { operatorLang, tFor } from "../i18n/i18n.ts";
 import { findUnitByCode } from "../organisation/units.ts";
 import { exportSummary } from "../summary/export.ts";
 import { resolvePeriod, yearPeriod } from "../summary/rollup.ts";
+import { writePrivateFile } from "../shared/private-files.ts";
 import { vietnamDay } from "../shared/time.ts";
 import type { Command } from "./command.ts";
 
@@ -42,7 +42,7 @@ export const summaryCommands: Record<string, Command> = {
       return 1;
     }
     try {
-      await writeFile(values.out, result.file);
+      await writePrivateFile(values.out, result.file);
     } catch {
       console.error(t("summary.cli.writeFailed", { file: values.out }));
       return 1;

@@ -1,12 +1,12 @@
 // Operator CLI commands for the unit spreadsheet: import-units, export-units, units-template. The operator acts
 // everywhere (no person); texts in OPERATOR_LANGUAGE.
 import { readCommandFile, type Command } from "./command.ts";
-import { writeFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import { operatorLang, tFor } from "../i18n/i18n.ts";
 import { exportUnitRows, formatImportErrors, formatOf, importUnits, unitTemplate, writeUnitFile } from "../organisation/unit-import.ts";
 import { findUnitByCode } from "../organisation/units.ts";
+import { writePrivateFile } from "../shared/private-files.ts";
 import { SpreadsheetError } from "../shared/spreadsheet.ts";
 
 const lang = operatorLang();
@@ -59,7 +59,7 @@ export const unitCommands: Record<string, Command> = {
       rootUnitId = unit.id;
     }
     const rows = (await exportUnitRows(prisma, { operator: true }, { rootUnitId, lang })) ?? [];
-    await writeFile(file, await writeUnitFile(rows, format, lang));
+    await writePrivateFile(file, await writeUnitFile(rows, format, lang));
     console.log(t("units.cli.exported", { count: rows.length, file }));
     return 0;
   },
@@ -70,7 +70,7 @@ export const unitCommands: Record<string, Command> = {
       console.log(t("units.cli.usage"));
       return 2;
     }
-    await writeFile(file, await unitTemplate("vi"));
+    await writePrivateFile(file, await unitTemplate("vi"));
     console.log(t("units.cli.templateWritten", { file }));
     return 0;
   },

@@ -1,13 +1,14 @@
 // Opens the store: PostgreSQL when DATABASE_URL is set, otherwise an embedded PGlite database in a
 // local folder, so the bot runs with no database server at all.
-import { mkdir } from "node:fs/promises";
 import type { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { lockEmbeddedStore } from "./embedded-lock.ts";
+import { ownerOnlyNodeFS } from "./owner-only-fs.ts";
 import { CountedClient, countPgliteStatements } from "../metrics/statements.ts";
+import { makeTreePrivate, privateDir } from "../shared/private-files.ts";
 
 export type { PrismaClient };
 
@@ -89,14 +90,21 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     };
   }
   const inMemory = options.dataDir.startsWith("memory://");
-  if (!inMemory) await mkdir(options.dataDir, { recursive: true });
+  // The folder holds every applicant's data, the write-ahead log included: owner-only whatever the umask. The walk
+  // fixes a folder that older versions left readable by everyone (and the lock file); ownerOnlyNodeFS keeps the
+  // files PGlite creates from now on owner-only.
+  if (!inMemory) await privateDir(options.dataDir);
   const lock = inMemory ? undefined : lockEmbeddedStore(options.dataDir);
   try {
+    if (!inMemory) await makeTreePrivate(options.dataDir);
     // Loaded only for the embedded store: an instance on PostgreSQL never needs them.
     const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import("@electric-sql/pglite"), import("pglite-prisma-adapter")]);
     // PostgreSQL's default 128 MB of shared buffers sits in PGlite's WebAssembly memory, in the process; a province's
     // data needs far less, and the operating system caches the files behind it anyway.
-    const pglite = await PGlite.create(options.dataDir, { postgresqlconf: `shared_buffers=${EMBEDDED_SHARED_BUFFERS}` });
+    const pglite = await PGlite.create({
+      ...(inMemory ? { dataDir: options.dataDir } : { fs: await ownerOnlyNodeFS(options.dataDir) }),
+      postgresqlconf: `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`,
+    });
     countPgliteStatements(pglite);
     const adapterFactory = new PrismaPGlite(pglite);
     const prisma = new PrismaClient({ adapter: adapterFactory, ...prismaClientOptions });

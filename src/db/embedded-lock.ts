@@ -151,7 +151,7 @@ export function lockEmbeddedStore(dataDir: string): EmbeddedLock {
 /** Written to a file of our own and linked into place, so that nobody ever reads a half-written lock. */
 function tryCreate(path: string, text: string): boolean {
   const draft = `${path}.new-${process.pid}-${Date.now()}`;
-  writeFileSync(draft, text, { mode: 0o644 });
+  writeFileSync(draft, text, { mode: 0o600 });
   try {
     linkSync(draft, path);
     return true;
