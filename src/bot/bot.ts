@@ -57,6 +57,7 @@ import {
 } from "./privacy/correct.ts";
 import { createErasureFeature, createErasureRefuseConversation, ERASURE_REFUSE_CONVERSATION } from "./privacy/erase.ts";
 import { createWithdrawFeature } from "./privacy/withdraw.ts";
+import { createLinkFeature } from "./privacy/link.ts";
 
 /**
  * Bump when a conversation's code changes in a way that changes the order of its waits or external
@@ -165,6 +166,7 @@ export function createBot(deps: Deps, options: TelegramOptions): Bot<BotContext>
   guarded.use(createBroadcastsFeature(deps));
   guarded.use(createCorrectFeature(deps));
   guarded.use(createWithdrawFeature(deps));
+  guarded.use(createLinkFeature(deps));
   guarded.use(createErasureFeature(deps));
   guarded.use(unhandledFeature);
   return bot;

@@ -15,7 +15,10 @@ export interface Recipient {
   lang: Lang;
 }
 
-/** Where to reach a person: their Telegram chat, else Zalo, else the web chat (the bot's API reaches all, see channels/router.ts). */
+/**
+ * Where to reach a person: the channel they wrote from last (one person may be on Telegram and Zalo, see /link),
+ * else their Telegram chat, else Zalo, else the web chat (the bot's API reaches all, see channels/router.ts).
+ */
 export async function recipientOf(prisma: PrismaClient, personId: string): Promise<Recipient | null> {
   return (await recipientsOf(prisma, [personId])).get(personId) ?? null;
 }
@@ -27,10 +30,13 @@ export async function recipientsOf(prisma: PrismaClient, personIds: string[]): P
     const identities = await prisma.chatIdentity.findMany({
       where: { personId: { in: personIds.slice(i, i + 5_000) }, person: { unreachableAt: null } },
       orderBy: [{ personId: "asc" }, { channel: "asc" }],
-      select: { personId: true, channel: true, chatId: true, externalId: true, person: { select: { language: true } } },
+      select: { personId: true, channel: true, chatId: true, externalId: true, person: { select: { language: true, lastChannel: true } } },
     });
     for (const identity of identities) {
-      if (out.has(identity.personId)) continue; // in the Channel enum's order: Telegram, Zalo, the web chat
+      // In the Channel enum's order (Telegram, Zalo, the web chat) unless the identity they used last comes later.
+      const chosen = out.get(identity.personId);
+      const last = identity.person.lastChannel;
+      if (chosen && (chosen.channel === last || identity.channel !== last)) continue;
       const lang = isLang(identity.person.language) ? identity.person.language : "vi";
       out.set(identity.personId, { personId: identity.personId, channel: identity.channel, chatId: identity.chatId, externalId: identity.externalId, lang });
     }

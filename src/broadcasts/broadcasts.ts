@@ -96,7 +96,7 @@ function audienceSql(f: AudienceFilter): Prisma.Sql {
     WHERE p."announcementsOn" AND p."unreachableAt" IS NULL
       AND (${f.language}::text IS NULL OR p.language::text = ${f.language}::text)
       AND (${f.channel}::text IS NULL OR ci.channel::text = ${f.channel}::text)
-    ORDER BY p.id, (ci.channel = 'TELEGRAM') DESC, ci."createdAt"`;
+    ORDER BY p.id, COALESCE(ci.channel = p."lastChannel", false) DESC, (ci.channel = 'TELEGRAM') DESC, ci."createdAt"`;
 }
 
 export async function countRecipients(prisma: PrismaClient, filter: AudienceFilter): Promise<number> {

@@ -36,12 +36,14 @@ interface PersonRow {
   language: Language;
   languageChosen: boolean;
   unreachable: boolean;
+  lastChannel: Channel | null;
 }
 
 /** The identity and its person in one statement (Prisma's nested select costs two). */
 async function lookUp(prisma: PrismaClient, channel: Channel, externalId: string): Promise<KnownPerson | undefined> {
   const rows = await prisma.$queryRaw<PersonRow[]>`
-    SELECT p.id, p.language::text AS language, p."languageChosen", p."unreachableAt" IS NOT NULL AS unreachable
+    SELECT p.id, p.language::text AS language, p."languageChosen", p."unreachableAt" IS NOT NULL AS unreachable,
+           p."lastChannel"::text AS "lastChannel"
     FROM "ChatIdentity" c JOIN "Person" p ON p.id = c."personId"
     WHERE c.channel = ${channel}::"Channel" AND c."externalId" = ${externalId}`;
   return rows[0];
@@ -51,8 +53,9 @@ async function create(prisma: PrismaClient, address: ChatAddress, languageHint: 
   const identity = await prisma.chatIdentity.upsert({
     where: { channel_externalId: { channel: address.channel, externalId: address.externalId } },
     update: {},
-    create: { ...address, person: { create: { language: languageHint } } },
-    select: { person: { select: { id: true, language: true, languageChosen: true, unreachableAt: true } } },
+    // Its first channel is the one it wrote from last, so the first update needs no second write.
+    create: { ...address, person: { create: { language: languageHint, lastChannel: address.channel } } },
+    select: { person: { select: { id: true, language: true, languageChosen: true, unreachableAt: true, lastChannel: true } } },
   });
   const { unreachableAt, ...ref } = identity.person;
   return { ...ref, unreachable: unreachableAt !== null };
@@ -107,6 +110,21 @@ export async function markReachable(prisma: PrismaClient, person: Pick<KnownPers
   if (!person.unreachable) return;
   await prisma.person.updateMany({ where: { id: person.id, unreachableAt: { not: null } }, data: { unreachableAt: null } });
   cacheOf(prisma).update([person.id], { unreachable: false });
+}
+
+/**
+ * They wrote from this channel: the bot's own messages to them go there from now on (src/bot/send.ts). Writes only
+ * when it changed, so a person who stays on one channel costs no write per update.
+ */
+export async function noteChannel(prisma: PrismaClient, person: Pick<KnownPerson, "id" | "lastChannel">, channel: Channel): Promise<void> {
+  if (person.lastChannel === channel) return;
+  await prisma.person.updateMany({ where: { id: person.id }, data: { lastChannel: channel } });
+  cacheOf(prisma).update([person.id], { lastChannel: channel });
+}
+
+/** Which person these identities belong to changed (joined or separated): their next update reads it again. */
+export function forgetPeople(prisma: PrismaClient, personIds: readonly string[]): void {
+  cacheOf(prisma).forget(personIds);
 }
 
 /** Where to reach a person on a channel, if they have an identity there. */

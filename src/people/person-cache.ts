@@ -8,6 +8,8 @@ export interface KnownPerson {
   languageChosen: boolean;
   /** Marked unreachable (they blocked the bot); cleared when they write again. */
   unreachable: boolean;
+  /** The channel they wrote from last (Person.lastChannel): compared on every update, written only on a change. */
+  lastChannel?: Channel | null;
 }
 
 export const PERSON_CACHE_SIZE = 10_000;
@@ -61,6 +63,14 @@ export class PersonCache {
     const ids = new Set(personIds);
     for (const entry of this.entries.values()) {
       if (ids.has(entry.person.id)) Object.assign(entry.person, change);
+    }
+  }
+
+  /** Drops every identity of these people: which person an identity belongs to changed (/link, /unlink). */
+  forget(personIds: readonly string[]): void {
+    const ids = new Set(personIds);
+    for (const [key, entry] of this.entries) {
+      if (ids.has(entry.person.id)) this.entries.delete(key);
     }
   }
 
