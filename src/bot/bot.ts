@@ -58,6 +58,7 @@ import {
 import { createErasureFeature, createErasureRefuseConversation, ERASURE_REFUSE_CONVERSATION } from "./privacy/erase.ts";
 import { createWithdrawFeature } from "./privacy/withdraw.ts";
 import { createLinkFeature } from "./privacy/link.ts";
+import { createMyDataFeature } from "./privacy/mydata.ts";
 
 /**
  * Bump when a conversation's code changes in a way that changes the order of its waits or external
@@ -167,6 +168,7 @@ export function createBot(deps: Deps, options: TelegramOptions): Bot<BotContext>
   guarded.use(createCorrectFeature(deps));
   guarded.use(createWithdrawFeature(deps));
   guarded.use(createLinkFeature(deps));
+  guarded.use(createMyDataFeature());
   guarded.use(createErasureFeature(deps));
   guarded.use(unhandledFeature);
   return bot;

@@ -53,7 +53,7 @@ describe("/help and the poster, per role and channel", () => {
 
   it("gives a worker the public commands only", async () => {
     const text = await help(users.worker);
-    expect(listed(text)).toEqual(["start", "status", "language", "stop", "cancel", "help", "correct", "withdraw", "delete_my_data", "link", "unlink"]);
+    expect(listed(text)).toEqual(["start", "status", "language", "stop", "cancel", "help", "mydata", "correct", "withdraw", "delete_my_data", "link", "unlink"]);
     expect(text).toContain(vi("help.line", { command: "status", description: vi("commands.status") }));
     expect(text).not.toContain(vi("help.roles"));
     for (const command of ["report", "members", "poster", "summary", "invite"]) expect(text).not.toContain(`/${command} `);
