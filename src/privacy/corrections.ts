@@ -5,6 +5,7 @@
 // deputy accepts or refuses within the legal time. Either way every change keeps its history (FieldChange) and its
 // audit entry, written in the same transaction as the change. Audit entries name the field, never the values: the
 // values live in FieldChange only, which erasure empties.
+import { openDataRequest } from "./requests.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import type { PrismaClient } from "../db/database.ts";
 import { writeAudit } from "../audit/audit.ts";
@@ -31,7 +32,6 @@ export function isCorrectableField(value: unknown): value is CorrectableField {
 /** A value as stored in DataRequest and FieldChange: names and text as typed (normalised), dates "yyyy-mm-dd", phones E.164. */
 export type StoredValue = string;
 
-const DAY_MS = 86_400_000;
 const REASON_MIN = 3;
 export const REASON_MAX = 300;
 
@@ -205,20 +205,17 @@ export async function requestCorrection(
       select: { id: true },
     });
     if (open) return { ok: false, reason: "pending_exists" } as const;
-    const dueAt = new Date(now.getTime() + input.days * DAY_MS);
-    const request = await tx.dataRequest.create({
-      data: { kind: "CORRECTION", personId: input.personId, unitId: subject.unitId, field: input.field, value: after, dueAt, createdAt: now },
-      select: { id: true },
-    });
-    await writeAudit(tx, {
-      actorId: input.personId,
-      action: "privacy.correction.request",
+    const request = await openDataRequest(tx, {
+      kind: "CORRECTION",
+      personId: input.personId,
       unitId: subject.unitId,
-      targetType: "Member",
-      targetId: subject.memberId,
-      after: { field: input.field, requestId: request.id, dueAt: dueAt.toISOString() },
+      days: input.days,
+      now,
+      field: input.field,
+      value: after,
+      target: { type: "Member", id: subject.memberId },
     });
-    return { ok: true, kind: "requested", requestId: request.id, dueAt, field: input.field, before, after } as const;
+    return { ok: true, kind: "requested", requestId: request.id, dueAt: request.dueAt, field: input.field, before, after } as const;
   });
 }
 

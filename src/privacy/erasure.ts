@@ -3,6 +3,7 @@
 // reports and the audit log stay whole, while no name, phone or birth date of theirs survives in any table: not on
 // their records, not in the history of corrections, not in audit details, outbox texts, stored updates, saved forms
 // or the web chat's transcript. Knows nothing of chat platforms.
+import { openDataRequest } from "./requests.ts";
 import { Prisma, type Channel } from "../generated/prisma/client.ts";
 import type { PrismaClient } from "../db/database.ts";
 import { writeAudit } from "../audit/audit.ts";
@@ -19,7 +20,6 @@ export const TOMBSTONE_BIRTH_DATE = new Date(Date.UTC(1900, 0, 1));
 /** What a web chat message of someone else that named the erased person shows instead. */
 const ERASED_WEB_CONTENT = { text: "…" };
 const TRANSACTION = { timeout: 60_000, maxWait: 30_000 };
-const DAY_MS = 86_400_000;
 
 /** Why a person is erased: they asked (never a member), a chair granted a member's request, or they left the union. */
 export type ErasureCause = "request" | "decision" | "withdrawal";
@@ -282,7 +282,6 @@ export async function requestErasure(
     const erased = await erasePerson(prisma, input.personId, { actorId: input.personId, cause: "request", now });
     return erased.ok ? { kind: "erased" } : { kind: "already_erased" };
   }
-  const dueAt = new Date(now.getTime() + input.days * DAY_MS);
   const created = await prisma.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`erasure:person:${input.personId}`}))`;
     const existing = await tx.dataRequest.findFirst({
@@ -290,19 +289,8 @@ export async function requestErasure(
       select: { id: true, dueAt: true },
     });
     if (existing) return { kind: "waiting" as const, requestId: existing.id, dueAt: existing.dueAt, unitName: route.unitName };
-    const request = await tx.dataRequest.create({
-      data: { kind: "ERASURE", personId: input.personId, unitId: route.unitId, dueAt, createdAt: now },
-      select: { id: true },
-    });
-    await writeAudit(tx, {
-      actorId: input.personId,
-      action: "privacy.erasure.request",
-      unitId: route.unitId,
-      targetType: "DataRequest",
-      targetId: request.id,
-      after: { kind: "ERASURE", dueAt: dueAt.toISOString() },
-    });
-    return { kind: "requested" as const, requestId: request.id, dueAt, unitId: route.unitId, unitName: route.unitName };
+    const request = await openDataRequest(tx, { kind: "ERASURE", personId: input.personId, unitId: route.unitId, days: input.days, now });
+    return { kind: "requested" as const, requestId: request.id, dueAt: request.dueAt, unitId: route.unitId, unitName: route.unitName };
   });
   return created;
 }

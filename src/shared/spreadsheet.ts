@@ -224,22 +224,43 @@ async function xlsxGrid(file: Buffer): Promise<Grid> {
       const firstTab = (reader as unknown as StreamingWorkbook).model?.sheets?.[0]?.name;
       if (firstTab !== undefined && sheet.name !== undefined && sheet.name !== firstTab) continue;
       found = true;
-      for await (const row of sheet) {
-        if (!row.hasValues) continue;
-        if (grid.length >= MAX_ROWS + 1) throw new SpreadsheetError("spreadsheet.errors.tooManyRows", { max: MAX_ROWS });
-        const values: string[] = [];
-        row.eachCell({ includeEmpty: false }, (cell, col) => {
-          values[col - 1] = cleanCell(cellText(cell.value));
-        });
-        grid.push({ line: row.number, values: Array.from(values, (v) => v ?? "") });
-      }
+      for await (const row of sheet) addRow(grid, row);
       break;
     }
   } catch (error) {
     if (error instanceof SpreadsheetError) throw error;
-    throw new SpreadsheetError("spreadsheet.errors.corrupt");
+    // exceljs's streaming reader trips over some valid workbooks, its own writer's among them (often with several
+    // sheets); the whole-file reader reads them. The unzipped size was checked above, so loading it whole is bounded.
+    return xlsxGridWhole(file);
   }
   if (!found) throw new SpreadsheetError("spreadsheet.errors.empty");
+  return grid;
+}
+
+type GridRow = Pick<ExcelJS.Row, "hasValues" | "number" | "eachCell">;
+
+function addRow(grid: Grid, row: GridRow): void {
+  if (!row.hasValues) return;
+  if (grid.length >= MAX_ROWS + 1) throw new SpreadsheetError("spreadsheet.errors.tooManyRows", { max: MAX_ROWS });
+  const values: string[] = [];
+  row.eachCell({ includeEmpty: false }, (cell, col) => {
+    values[col - 1] = cleanCell(cellText(cell.value));
+  });
+  grid.push({ line: row.number, values: Array.from(values, (v) => v ?? "") });
+}
+
+async function xlsxGridWhole(file: Buffer): Promise<Grid> {
+  const { Workbook } = await loadExcel();
+  const workbook = new Workbook();
+  try {
+    await workbook.xlsx.load(file as unknown as ArrayBuffer);
+  } catch {
+    throw new SpreadsheetError("spreadsheet.errors.corrupt");
+  }
+  const sheet = workbook.worksheets[0];
+  if (!sheet) throw new SpreadsheetError("spreadsheet.errors.empty");
+  const grid: Grid = [];
+  sheet.eachRow({ includeEmpty: false }, (row) => addRow(grid, row));
   return grid;
 }
 

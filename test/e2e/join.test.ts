@@ -1,6 +1,7 @@
 // A worker joins the union on Telegram, end to end: poster link, language, consent, the form, the
 // summary, submission, the chair's decision, and the member number.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PUBLIC_COMMANDS } from "../../src/bot/commands.ts";
 import { tFor } from "../../src/i18n/i18n.ts";
 import { Chat } from "../support/chat.ts";
 import { startHarness, type Harness } from "../support/app.ts";
@@ -111,7 +112,8 @@ describe("the command menu", () => {
     const h = await startHarness();
     try {
       const vi = h.fake.commandsFor(undefined, undefined).map((c) => c.command);
-      expect(vi).toEqual(["start", "status", "language", "stop", "cancel", "help"]);
+      expect(vi).toEqual([...PUBLIC_COMMANDS]);
+      expect(vi).toEqual(expect.arrayContaining(["start", "status", "language", "stop", "cancel", "help", "mydata", "correct", "withdraw", "delete_my_data", "link"]));
       expect(h.fake.commandsFor(undefined, undefined)[0]?.description).toBe(tFor("vi")("commands.start"));
       expect(h.fake.commandsFor(undefined, "en")[0]?.description).toBe(tFor("en")("commands.start"));
     } finally {
