@@ -4,12 +4,12 @@
 // their records, not in the history of corrections, not in audit details, outbox texts, stored updates, saved forms
 // or the web chat's transcript. Knows nothing of chat platforms.
 import { openDataRequest } from "./requests.ts";
-import { Prisma, type Channel } from "../generated/prisma/client.ts";
+import { Prisma } from "../generated/prisma/client.ts";
 import type { PrismaClient } from "../db/database.ts";
 import { writeAudit } from "../audit/audit.ts";
 import { formatPhoneForDisplay } from "../membership/application-fields.ts";
 import { recordLeaving } from "../membership/members.ts";
-import { markUnreachable } from "../people/people.ts";
+import { forgetPeople } from "../people/people.ts";
 import { authorize } from "../policy/policy.ts";
 import { formatCalendarDate, vietnamDate } from "../shared/time.ts";
 
@@ -26,11 +26,6 @@ export type ErasureCause = "request" | "decision" | "withdrawal";
 
 export type EraseResult = { ok: true; personId: string } | { ok: false; reason: "not_found" | "already_erased" };
 
-interface ErasedIdentity {
-  channel: Channel;
-  externalId: string;
-}
-
 /**
  * Erases a person in one transaction, leaving an anonymous tombstone (Person.erasedAt). A pending application is
  * withdrawn first (WITHDRAWN, by the applicant themself, so no chair can still approve an empty one).
@@ -42,7 +37,8 @@ export async function erasePerson(
   options: { actorId: string | null; cause?: ErasureCause; now?: Date },
 ): Promise<EraseResult> {
   const done = await prisma.$transaction((tx) => eraseInTransaction(tx, personId, options), TRANSACTION);
-  if (done.ok) await forgetIdentities(prisma, done.identities);
+  // The person's chats are gone from the store; this process's person cache must not still name the tombstone.
+  if (done.ok) forgetPeople(prisma, [personId]);
   return done.ok ? { ok: true, personId } : done;
 }
 
@@ -50,7 +46,7 @@ async function eraseInTransaction(
   tx: Tx,
   personId: string,
   options: { actorId: string | null; cause?: ErasureCause; now?: Date },
-): Promise<{ ok: true; identities: ErasedIdentity[] } | { ok: false; reason: "not_found" | "already_erased" }> {
+): Promise<{ ok: true } | { ok: false; reason: "not_found" | "already_erased" }> {
   const now = options.now ?? new Date();
   // The same lock as filing an application: nobody files one while their data is being erased.
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`apply:person:${personId}`}))`;
@@ -59,7 +55,7 @@ async function eraseInTransaction(
   if (person.erasedAt) return { ok: false, reason: "already_erased" };
 
   const [identities, applications, member, requests] = await Promise.all([
-    tx.chatIdentity.findMany({ where: { personId }, select: { channel: true, externalId: true, chatId: true } }),
+    tx.chatIdentity.findMany({ where: { personId }, select: { chatId: true } }),
     tx.application.findMany({
       where: { personId },
       select: { id: true, status: true, fullName: true, phone: true, birthDate: true, ethnicity: true, routedUnitId: true },
@@ -108,7 +104,7 @@ async function eraseInTransaction(
     targetId: personId,
     after: { cause: options.cause ?? "request", applications: applications.length, withdrawn: withdrawn.count, member: member !== null },
   });
-  return { ok: true, identities: identities.map(({ channel, externalId }) => ({ channel, externalId })) };
+  return { ok: true };
 }
 
 const ERASED_APPLICATION = {
@@ -124,14 +120,6 @@ const ERASED_APPLICATION = {
 
 /** Number, union, source, joining and leaving stay: the counts and reports they feed stay whole. */
 const ERASED_MEMBER = { fullName: "", searchName: "", phone: null, birthDate: null, leaveNote: null } satisfies Prisma.MemberUpdateInput;
-
-/**
- * The person's chats are gone from the store, but this process may still remember who was behind them (the
- * person cache): evicting them makes the next message from those chats a stranger's, not the tombstone's.
- */
-async function forgetIdentities(prisma: PrismaClient, identities: ErasedIdentity[]): Promise<void> {
-  for (const identity of identities) await markUnreachable(prisma, identity);
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Traces of a person in free text and JSON
@@ -382,10 +370,10 @@ export async function decideErasure(
     if (changed.count === 0) return { ok: false, reason: "already_decided" } as const;
     const done = await eraseInTransaction(tx, request.personId, { actorId: input.actorId, cause: "decision", now });
     if (!done.ok) return { ok: false, reason: "already_decided" } as const;
-    return { ok: true, identities: done.identities } as const;
+    return { ok: true } as const;
   }, TRANSACTION);
   if (!erased.ok) return erased;
-  await forgetIdentities(prisma, erased.identities);
+  forgetPeople(prisma, [request.personId]);
   return { ok: true, kind: "erased", personId: request.personId, dueAt: request.dueAt };
 }
 
