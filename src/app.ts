@@ -10,6 +10,8 @@ import { createLogger, type Logger } from "./logger.ts";
 import { createBot } from "./bot/bot.ts";
 import type { BotContext } from "./bot/context.ts";
 import { registerTelegramJobs } from "./bot/jobs.ts";
+import { cardSettings } from "./cards/card.ts";
+import { verifyRoutes } from "./cards/verify-page.ts";
 import { scheduleReminders } from "./bot/reminders/send.ts";
 import { startPolling, type Polling } from "./channels/telegram/polling.ts";
 import { startWebhook, telegramWebhookHandler } from "./channels/telegram/webhook.ts";
@@ -120,6 +122,7 @@ export async function startApp(settings: Config, options: AppOptions = {}): Prom
     api: bot.api,
     prisma: db.prisma,
     logger,
+    cards: cardSettings(config),
     clock: options.clock,
     botUsername: () => (bot.isInited() ? bot.botInfo.username : undefined),
     applicationReminderDays: config.APPLICATION_REMINDER_DAYS,
@@ -178,8 +181,10 @@ export async function startApp(settings: Config, options: AppOptions = {}): Prom
     ...(webhook && config.TELEGRAM_WEBHOOK_SECRET ? { [webhook.path]: telegramWebhookHandler(inbox, config.TELEGRAM_WEBHOOK_SECRET, logger) } : {}),
     ...(zalo && zaloHook ? { [new URL(zaloHook.url).pathname]: zaloWebhookHandler(inbox, zaloHook.secret, logger) } : {}),
   };
-  const port = config.PORT ?? (webhook || zaloHook ? 8080 : undefined);
-  const http = port ? await startHttpServer({ port, healthy: () => db.prisma.$queryRaw`SELECT 1`.then(() => true), routes }) : undefined;
+  // A public address means card QR codes point here (/verify/<token>): the page must be served (the web chat serves it too).
+  const port = config.PORT ?? (webhook || zaloHook || (config.PUBLIC_URL && !transcript) ? 8080 : undefined);
+  const pages = verifyRoutes(db.prisma, cardSettings(config));
+  const http = port ? await startHttpServer({ port, healthy: () => db.prisma.$queryRaw`SELECT 1`.then(() => true), routes, pages }) : undefined;
   // Zalo: a webhook once the route is served (Zalo test-calls it), else long polling, which needs no webhook set.
   if (zalo && zaloHook) await zalo.api.setWebhook(zaloHook.url, zaloHook.secret);
   else if (zalo) await zalo.api.deleteWebhook();
@@ -193,7 +198,7 @@ export async function startApp(settings: Config, options: AppOptions = {}): Prom
       )
     : Promise.resolve();
   const webChat = transcript
-    ? await startWebChat({ host: config.WEB_CHAT_HOST, port: config.WEB_CHAT_PORT, password: config.WEB_CHAT_PASSWORD, prisma: db.prisma, transcript, inbox, logger })
+    ? await startWebChat({ host: config.WEB_CHAT_HOST, port: config.WEB_CHAT_PORT, password: config.WEB_CHAT_PASSWORD, prisma: db.prisma, transcript, inbox, logger, pages })
     : undefined;
   if (webChat) logger.info({ url: webChat.url }, "web chat ready");
   logger.info({ bot: bot.botInfo.username }, "bot started");

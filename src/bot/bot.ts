@@ -17,6 +17,7 @@ import type { BotContext, Deps, InnerContext } from "./context.ts";
 import { createDecisionFeature, createRejectConversation, REJECT_CONVERSATION } from "./decision/feature.ts";
 import { startFeature } from "./features/start.ts";
 import { statusFeature } from "./features/status.ts";
+import { createCardFeature } from "./card/feature.ts";
 import { unhandledFeature } from "./features/unhandled.ts";
 import { createJoinConversation, JOIN_CONVERSATION } from "./join/conversation.ts";
 import { createInviteConversation, INVITE_CONVERSATION } from "./invites/conversation.ts";
@@ -153,6 +154,7 @@ export function createBot(deps: Deps, options: TelegramOptions): Bot<BotContext>
 
   guarded.use(startFeature);
   guarded.use(statusFeature);
+  guarded.use(createCardFeature(deps));
   guarded.use(createDecisionFeature(deps));
   guarded.use(createApplicationsFeature(deps));
   guarded.use(createAuditFeature(deps));

@@ -7,7 +7,7 @@ import type { Role } from "../generated/prisma/client.ts";
 import { DEFAULT_LANG, isLang, LANGUAGES, tFor, type Lang } from "../i18n/i18n.ts";
 import type { Logger } from "../logger.ts";
 
-export const PUBLIC_COMMANDS = ["start", "status", "language", "stop", "cancel", "help", "mydata", "correct", "withdraw", "delete_my_data", "link", "unlink"] as const;
+export const PUBLIC_COMMANDS = ["start", "status", "card", "language", "stop", "cancel", "help", "mydata", "correct", "withdraw", "delete_my_data", "link", "unlink"] as const;
 
 /**
  * Commands shown, in addition to the public ones, to people holding a role: ONE row per command, in menu

@@ -3,13 +3,14 @@ import type { Api } from "grammy";
 import type { PrismaClient } from "../db/database.ts";
 import type { PgBoss } from "../jobs/boss.ts";
 import type { Logger } from "../logger.ts";
+import type { CardSettings } from "../cards/card.ts";
 import { NOTIFY_APPLICANT, notifyApplicant } from "./decision/notify-applicant.ts";
 import { NOTIFY_DECIDERS, notifyDeciders } from "./decision/notify-deciders.ts";
 import { registerReminderWorker } from "./reminders/send.ts";
 
 export async function registerTelegramJobs(
   boss: PgBoss,
-  deps: { api: Api; prisma: PrismaClient; logger: Logger; clock?: () => Date; botUsername?: () => string | undefined; applicationReminderDays?: number },
+  deps: { api: Api; prisma: PrismaClient; logger: Logger; cards: CardSettings; clock?: () => Date; botUsername?: () => string | undefined; applicationReminderDays?: number },
 ) {
   const handlers = { [NOTIFY_DECIDERS]: notifyDeciders, [NOTIFY_APPLICANT]: notifyApplicant };
   for (const [queue, handle] of Object.entries(handlers)) {

@@ -55,8 +55,17 @@ export async function sendToRecipient(
   text: string,
   other?: Parameters<Api["sendMessage"]>[2],
 ): Promise<boolean> {
+  return reachRecipient(deps, recipient, (chatId) => deps.api.sendMessage(chatId, text, other));
+}
+
+/** Sends anything (a photo, a document) to the recipient's chat; false, and they are marked, when they blocked the bot. */
+export async function reachRecipient(
+  deps: { prisma: PrismaClient; logger: Logger },
+  recipient: Recipient,
+  send: (chatId: string) => Promise<unknown>,
+): Promise<boolean> {
   try {
-    await deps.api.sendMessage(recipient.chatId, text, other);
+    await send(recipient.chatId);
     return true;
   } catch (error) {
     if (!isUnreachableError(error)) throw error;

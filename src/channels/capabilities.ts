@@ -9,13 +9,15 @@ export interface ChannelCapabilities {
   telegramLinks: boolean;
   /** The bot sets each person's command menu there (setMyCommands for their chat). */
   personalMenus: boolean;
+  /** The bot can send a file it made (a member card's picture); Zalo takes pictures by public address only. */
+  uploads: boolean;
 }
 
 export const CHANNELS: Record<Channel, ChannelCapabilities> = {
-  TELEGRAM: { name: () => "Telegram", telegramLinks: true, personalMenus: true },
-  ZALO: { name: () => "Zalo", telegramLinks: false, personalMenus: false },
+  TELEGRAM: { name: () => "Telegram", telegramLinks: true, personalMenus: true, uploads: true },
+  ZALO: { name: () => "Zalo", telegramLinks: false, personalMenus: false, uploads: false },
   // The page builds the menu from the person's roles itself (src/channels/web/server.ts).
-  WEB: { name: (t) => t("broadcasts.web_channel"), telegramLinks: false, personalMenus: false },
+  WEB: { name: (t) => t("broadcasts.web_channel"), telegramLinks: false, personalMenus: false, uploads: true },
 };
 
 export const CHANNEL_ORDER = Object.keys(CHANNELS) as Channel[];

@@ -6,6 +6,7 @@ import { exitIfStoreBusy } from "../db/embedded-lock.ts";
 import { applyMigrations } from "../db/schema-engine.ts";
 import { operatorLang, tFor } from "../i18n/i18n.ts";
 import { basicCommands } from "./basics.ts";
+import { cardCommands } from "./cards.ts";
 import type { Command } from "./command.ts";
 import { memberCommands } from "./members.ts";
 import { summaryCommands } from "./summary.ts";
@@ -21,6 +22,7 @@ const commands: Record<string, Command> = {
   ...memberCommands,
   ...targetCommands,
   ...summaryCommands,
+  ...cardCommands,
 };
 
 async function main(): Promise<number> {
@@ -34,7 +36,7 @@ async function main(): Promise<number> {
   const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR }).catch(exitIfStoreBusy);
   try {
     await applyMigrations(db.adapterFactory);
-    return await command(db.prisma, args);
+    return await command(db.prisma, args, config);
   } finally {
     await db.close();
   }

@@ -1,6 +1,6 @@
 // The HTTP side of the bot (hono): a health check for Docker and load balancers, the process's metrics for
-// Prometheus (counts only, nothing personal) and, in webhook mode, the route Telegram posts updates to. Started
-// only when there is something to serve.
+// Prometheus (counts only, nothing personal), the member card check page and, in webhook mode, the route Telegram
+// posts updates to. Started only when there is something to serve.
 import { serve, type ServerType } from "@hono/node-server";
 import { Hono, type Handler } from "hono";
 import { metricsText } from "../metrics/metrics.ts";
@@ -11,6 +11,8 @@ export interface HttpOptions {
   healthy(): Promise<boolean>;
   /** Webhook routes: path → handler. */
   routes?: Record<string, Handler>;
+  /** Pages people open (the member card check). */
+  pages?: Hono;
 }
 
 export interface HttpServer {
@@ -29,6 +31,7 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
     return c.body(body, 200, { "content-type": contentType });
   });
   for (const [path, handler] of Object.entries(options.routes ?? {})) app.post(path, handler);
+  if (options.pages) app.route("/", options.pages);
 
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: options.port, hostname: "0.0.0.0" }, () => resolve(s));

@@ -295,6 +295,13 @@ describe.skipIf(skipBrowserTests("web chat in a browser"))("web chat in a browse
       expect(number, "the approval names the member number").not.toBeNull();
       memberNumber = number![0];
       expect.soft(await worker.stayed(), "the approval arrived without a reload").toBe(true);
+      // Then the card itself, as a picture with its QR code.
+      await worker.expectBot(vi("card.caption"));
+      const picture = worker.page.getByTestId("photo").last();
+      await picture.waitFor({ timeout: WAIT_MS });
+      await expect
+        .poll(() => picture.evaluate((img: { complete: boolean; naturalWidth: number }) => (img.complete ? img.naturalWidth : 0)), { timeout: WAIT_MS, message: "the card picture has loaded" })
+        .toBeGreaterThan(0);
       await shots.take(worker.page, "worker-approved");
 
       const card = await worker.ask("/status", opening(vi("status.member_card", { name: HOLE })));

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi as vitestVi } from "vites
 import { basicCommands } from "../../src/cli/basics.ts";
 import { operatorLang, tFor } from "../../src/i18n/i18n.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
+import { cliConfig } from "../support/cli-files.ts";
 
 const t = tFor(operatorLang());
 let db: TestDatabase;
@@ -20,7 +21,7 @@ afterAll(async () => {
 
 const cli = async (name: string, ...args: string[]) => {
   out = [];
-  const code = await basicCommands[name]!(db.prisma, args);
+  const code = await basicCommands[name]!(db.prisma, args, cliConfig);
   return { code, out: out.join("\n") };
 };
 

@@ -11,6 +11,7 @@ import { applyMigrations } from "../../src/db/schema-engine.ts";
 import { writePrivateFile } from "../../src/shared/private-files.ts";
 import { ENGINE } from "../support/database.ts";
 import { loadDemo } from "../support/fixtures.ts";
+import { cliConfig } from "../support/cli-files.ts";
 
 /** Every entry under the folder, the folder itself included, whose mode is not 0700 (folders) or 0600 (files). */
 async function notOwnerOnly(root: string): Promise<string[]> {
@@ -62,7 +63,7 @@ describe.skipIf(ENGINE === "postgres")("the embedded store is readable by its ow
       const exported = join(scratch, "units.xlsx");
       await writeFile(exported, "old");
       await chmod(exported, 0o666);
-      expect(await unitCommands["export-units"]!(db.prisma, [exported])).toBe(0);
+      expect(await unitCommands["export-units"]!(db.prisma, [exported], cliConfig)).toBe(0);
       expect(await fileMode(exported)).toBe("600");
     } finally {
       await db.close();

@@ -15,7 +15,7 @@ import { findUnitByCode } from "../../src/organisation/units.ts";
 import { computeSummary, yearPeriod, type Summary } from "../../src/summary/rollup.ts";
 import { exportSummary } from "../../src/summary/export.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
-import { cliFiles } from "../support/cli-files.ts";
+import { cliConfig, cliFiles } from "../support/cli-files.ts";
 import { fileApplication, grant, loadDemo } from "../support/fixtures.ts";
 
 const day = (y: number, m: number, d: number) => new Date(Date.UTC(y, m - 1, d));
@@ -152,7 +152,7 @@ describe("summary: the bot's records and the chairs' reports, never counted twic
     expect(line("LC-DK")).toEqual([7, 3, 4, 2, 1]);
 
     const out = join(cli.dir, "lc-dk.csv");
-    expect(await summaryCommands.export!(db.prisma, ["--unit", "LC-DK", "--period", "2025", "--out", out])).toBe(0);
+    expect(await summaryCommands.export!(db.prisma, ["--unit", "LC-DK", "--period", "2025", "--out", out], cliConfig)).toBe(0);
     const lines = (await readFile(out, "utf8")).replace(/^\uFEFF/, "").split("\r\n");
     const header = lines[0]!.split(",");
     const csv = (code: string) => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { summaryCommands } from "../../src/cli/summary.ts";
 import { loadDriveDemo } from "../../src/drive/demo.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
-import { cliFiles } from "../support/cli-files.ts";
+import { cliConfig, cliFiles } from "../support/cli-files.ts";
 import { loadDemo } from "../support/fixtures.ts";
 
 let db: TestDatabase;
@@ -26,7 +26,7 @@ afterAll(async () => {
 describe("cli export", () => {
   it("writes the workbook of a unit for a campaign, with the targets, and audits it with no actor", async () => {
     const out = join(cli.dir, "lc.xlsx");
-    expect(await summaryCommands.export!(db.prisma, ["--unit", "lc", "--period", "LC-TCD-2026", "--out", out])).toBe(0);
+    expect(await summaryCommands.export!(db.prisma, ["--unit", "lc", "--period", "LC-TCD-2026", "--out", out], cliConfig)).toBe(0);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load((await readFile(out)) as unknown as ExcelJS.Buffer);
     const summary = wb.worksheets[0]!;
@@ -42,7 +42,7 @@ describe("cli export", () => {
 
   it("writes the summary as CSV with the BOM", async () => {
     const out = join(cli.dir, "lc.csv");
-    expect(await summaryCommands.export!(db.prisma, ["--unit", "LC", "--period", "2025", "--out", out])).toBe(0);
+    expect(await summaryCommands.export!(db.prisma, ["--unit", "LC", "--period", "2025", "--out", out], cliConfig)).toBe(0);
     const bytes = await readFile(out);
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     expect(bytes.toString("utf8")).toContain("Mã đơn vị");
@@ -50,10 +50,10 @@ describe("cli export", () => {
 
   it("refuses a missing --out, an unknown unit or period, and writes nothing", async () => {
     const out = join(cli.dir, "none.xlsx");
-    expect(await summaryCommands.export!(db.prisma, ["--unit", "LC"])).toBe(2);
-    expect(await summaryCommands.export!(db.prisma, ["--unit", "LC", "--out", join(cli.dir, "x.pdf")])).toBe(2);
-    expect(await summaryCommands.export!(db.prisma, ["--unit", "NOPE", "--out", out])).toBe(1);
-    expect(await summaryCommands.export!(db.prisma, ["--unit", "LC", "--period", "NO-CAMPAIGN", "--out", out])).toBe(1);
+    expect(await summaryCommands.export!(db.prisma, ["--unit", "LC"], cliConfig)).toBe(2);
+    expect(await summaryCommands.export!(db.prisma, ["--unit", "LC", "--out", join(cli.dir, "x.pdf")], cliConfig)).toBe(2);
+    expect(await summaryCommands.export!(db.prisma, ["--unit", "NOPE", "--out", out], cliConfig)).toBe(1);
+    expect(await summaryCommands.export!(db.prisma, ["--unit", "LC", "--period", "NO-CAMPAIGN", "--out", out], cliConfig)).toBe(1);
     await expect(stat(out)).rejects.toThrow();
     expect(await db.prisma.auditLog.count({ where: { action: "summary.export" } })).toBe(2);
   });

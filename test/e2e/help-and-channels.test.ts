@@ -53,7 +53,7 @@ describe("/help and the poster, per role and channel", () => {
 
   it("gives a worker the public commands only", async () => {
     const text = await help(users.worker);
-    expect(listed(text)).toEqual(["start", "status", "language", "stop", "cancel", "help", "mydata", "correct", "withdraw", "delete_my_data", "link", "unlink"]);
+    expect(listed(text)).toEqual(["start", "status", "card", "language", "stop", "cancel", "help", "mydata", "correct", "withdraw", "delete_my_data", "link", "unlink"]);
     expect(text).toContain(vi("help.line", { command: "status", description: vi("commands.status") }));
     expect(text).not.toContain(vi("help.roles"));
     for (const command of ["report", "members", "poster", "summary", "invite"]) expect(text).not.toContain(`/${command} `);
@@ -71,7 +71,7 @@ describe("/help and the poster, per role and channel", () => {
     expect(text).toContain(vi("help.line", { command: "poster", description: vi("posters.commands.poster") }));
     // Exactly the menu Telegram shows them, public commands first.
     expect(commands).toEqual(menuFor(["CHAIR"], "vi").map((c) => c.command));
-    expect(commands.slice(0, 6)).toEqual(["start", "status", "language", "stop", "cancel", "help"]);
+    expect(commands.slice(0, 7)).toEqual(["start", "status", "card", "language", "stop", "cancel", "help"]);
   });
 
   it("gives a deputy chair what a chair sees, an officer theirs in English, an admin every command", async () => {

@@ -3,7 +3,8 @@
 // and "… Nậm Na 3" both read "Công đoàn Công ty Cổ ph…"); the title and subtitle are wrapped or shrunk to the
 // picture's width, never cut (measured with the chart's own font).
 import { describe, expect, it } from "vitest";
-import { CHART_LAYOUT, fitBlock, layoutChart, measureText, TEXT_WIDTH } from "../../src/summary/chart.ts";
+import { CHART_LAYOUT, layoutChart, TEXT_WIDTH } from "../../src/summary/chart.ts";
+import { fitBlock, measureText } from "../../src/shared/canvas.ts";
 import { charCount, fitLabels, shortUnitName, shortUnitNames } from "../../src/summary/labels.ts";
 import { LAI_CHAU_DEMO } from "../../src/organisation/demo/lai-chau.ts";
 

@@ -4,6 +4,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, vi } from "vitest";
+import { loadConfig } from "../../src/config.ts";
+
+/** What an operator CLI command is given when the environment sets nothing. */
+export const cliConfig = loadConfig({});
 
 export function cliFiles(prefix: string): { readonly dir: string } {
   const files = { dir: "" };

@@ -41,5 +41,6 @@ export const statusFeature = new Composer<BotContext>();
 
 statusFeature.chatType("private").command("status", async (ctx) => {
   const standing = await standingOf(ctx.deps.prisma, { personId: ctx.person.id });
-  await ctx.reply(standingMessage(standing, ctx.t));
+  const text = standingMessage(standing, ctx.t);
+  await ctx.reply(standing.kind === "member" ? `${text}\n\n${ctx.t("card.status_hint")}` : text);
 });

@@ -36,6 +36,8 @@ const TYPES: Record<string, string> = {
 export interface WebChatOptions {
   host: string;
   port: number;
+  /** Pages served beside the chat (the member card check, so a demo card's QR code can be opened). */
+  pages?: Hono;
   password?: string;
   prisma: PrismaClient;
   transcript: Transcript;
@@ -178,6 +180,8 @@ export async function startWebChat(options: WebChatOptions): Promise<WebChatServ
     }
     return c.json({ ok: true }, 202);
   });
+
+  if (options.pages) app.route("/", options.pages);
 
   app.get("/files/:id{f-[0-9a-f-]{36}}", async (c) => {
     const file = await transcript.file(c.req.param("id"));
