@@ -7,6 +7,7 @@ import type { CardSettings } from "../cards/card.ts";
 import { NOTIFY_APPLICANT, notifyApplicant } from "./decision/notify-applicant.ts";
 import { NOTIFY_DECIDERS, notifyDeciders } from "./decision/notify-deciders.ts";
 import { registerReminderWorker } from "./reminders/send.ts";
+import { registerRequestReminders } from "./privacy/request-reminders.ts";
 
 export async function registerTelegramJobs(
   boss: PgBoss,
@@ -20,4 +21,5 @@ export async function registerTelegramJobs(
     });
   }
   await registerReminderWorker(boss, deps);
+  await registerRequestReminders(boss, deps);
 }

@@ -39,3 +39,12 @@ export async function openDataRequest(tx: Tx, input: OpenRequest): Promise<{ id:
   });
   return { id: request.id, dueAt };
 }
+
+/** Requests still waiting for their union's decision whose deadline is within `withinDays` (or passed), oldest due first. */
+export function requestsNearingDue(prisma: Pick<Prisma.TransactionClient, "dataRequest">, now: Date, withinDays: number) {
+  return prisma.dataRequest.findMany({
+    where: { status: "PENDING", unitId: { not: null }, dueAt: { lte: new Date(now.getTime() + withinDays * DAY_MS) } },
+    orderBy: { dueAt: "asc" },
+    select: { id: true, kind: true, dueAt: true },
+  });
+}

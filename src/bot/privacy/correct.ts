@@ -141,7 +141,7 @@ export function correctionCard(request: CorrectionView, t: T): string {
  * Sends the card to the chairs and deputies of the member's union (admins when it has none the bot can reach). The
  * request is already saved: a failed send is logged and must not undo the member's confirmation.
  */
-export async function notifyCorrectionDeciders(deps: SendDeps, requestId: string): Promise<number> {
+export async function notifyCorrectionDeciders(deps: SendDeps, requestId: string, reminder?: (t: T) => string): Promise<number> {
   const request = await loadCorrection(deps.prisma, requestId);
   if (!request || request.status !== "PENDING") return 0;
   let told = 0;
@@ -150,7 +150,8 @@ export async function notifyCorrectionDeciders(deps: SendDeps, requestId: string
     if (!recipient) continue;
     const t = tFor(recipient.lang);
     try {
-      if (await sendToRecipient(deps, recipient, correctionCard(request, t), { reply_markup: correctionKeyboard(request.id, t) })) told++;
+      const card = correctionCard(request, t);
+      if (await sendToRecipient(deps, recipient, reminder ? `${reminder(t)}\n\n${card}` : card, { reply_markup: correctionKeyboard(request.id, t) })) told++;
     } catch (err) {
       deps.logger.error({ err, requestId, personId }, "a correction card could not be sent");
     }

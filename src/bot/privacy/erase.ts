@@ -41,10 +41,10 @@ function refusalText(result: Exclude<DecideErasureResult, { ok: true }>, t: T): 
 
 type SendDeps = { api: Api; prisma: Deps["prisma"]; logger: Deps["logger"] };
 
-/** The card each decider gets, in their language. */
-async function sendCards(deps: SendDeps, requestId: string): Promise<number> {
+/** The card each decider gets, in their language (after a reminder line, when it is sent again near its deadline). */
+export async function notifyErasureDeciders(deps: SendDeps, requestId: string, reminder?: (t: T) => string): Promise<number> {
   const request = await findErasureRequest(deps.prisma, requestId);
-  if (!request?.unitId || !request.member) return 0;
+  if (!request?.unitId || !request.member || request.status !== "PENDING") return 0;
   const deciders = await recipientsOf(deps.prisma, await erasureDeciders(deps.prisma, request.unitId));
   let told = 0;
   for (const recipient of deciders.values()) {
@@ -57,7 +57,7 @@ async function sendCards(deps: SendDeps, requestId: string): Promise<number> {
       reason: t("members.reason.RESIGNED"),
     });
     const keyboard = new InlineKeyboard().text(t("erasure.approve"), `era:e:${request.id}`).text(t("erasure.refuse"), `era:r:${request.id}`);
-    if (await sendToRecipient(deps, recipient, text, { reply_markup: keyboard })) told++;
+    if (await sendToRecipient(deps, recipient, reminder ? `${reminder(t)}\n\n${text}` : text, { reply_markup: keyboard })) told++;
   }
   return told;
 }
@@ -133,7 +133,7 @@ export function createErasureFeature(deps: Deps) {
       return ctx.reply(ctx.t("erasure.waiting", { unit: result.unitName, date: formatVietnamDate(result.dueAt) }));
     }
     await ctx.reply(ctx.t("erasure.requested", { unit: result.unitName, date: formatVietnamDate(result.dueAt) }));
-    await sendCards({ api: ctx.api, prisma, logger: deps.logger }, result.requestId);
+    await notifyErasureDeciders({ api: ctx.api, prisma, logger: deps.logger }, result.requestId);
   });
 
   feature.callbackQuery(CANCEL_DATA, async (ctx) => {
