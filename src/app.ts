@@ -153,6 +153,8 @@ export async function startApp(settings: Config, options: AppOptions = {}): Prom
     prisma: db.prisma,
     logger,
     concurrency: Math.max(4, db.poolSize * 2),
+    // Webhooks let a load balancer spread one chat's updates over several instances (see src/inbox/chat-lease.ts).
+    exclusiveChats: Boolean(webhook || (zalo && config.ZALO_WEBHOOK_URL)),
     ...options.inboxTimings,
     // grammY wraps what a handler threw in a BotError.
     isRetryable: (err) => isTransient(err instanceof BotError ? err.error : err),

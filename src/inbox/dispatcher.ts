@@ -14,6 +14,11 @@ export interface DispatcherOptions {
   markHandled(id: string): Promise<void>;
   /** Whether `handle` failed because the store is away for a moment (then the update is handled again). */
   isRetryable(error: unknown): boolean;
+  /**
+   * Called when a chat has nothing more in hand here (several instances: its lease is let go, see chat-lease.ts);
+   * returns the chat's updates other instances stored meanwhile, which are then handled here, in order.
+   */
+  onIdle?(chatKey: string): Promise<StoredUpdate[]>;
   logger: Logger;
 }
 
@@ -22,6 +27,8 @@ export interface DispatcherOptions {
  * restart or a failover takes. Meanwhile the chat's later updates wait, so they stay in order.
  */
 const STORE_RETRY_MS = [500, 1_000, 2_000, 4_000, 8_000, 15_000];
+/** Handled update ids remembered (see `done`): far more than can be in flight between a read and its use. */
+const DONE_KEPT = 20_000;
 
 export class Dispatcher {
   private readonly queues = new Map<string, StoredUpdate[]>();
@@ -34,6 +41,11 @@ export class Dispatcher {
    * Kept in `known` so a sweep does not hand them out again: answered once is answered.
    */
   private readonly unmarked = new Set<string>();
+  /**
+   * Recently handled here. A claim may read an update as unhandled just before this process finished it (the read
+   * and the handling race): such a copy must not be handled again. Bounded: older ids cannot come back that late.
+   */
+  private readonly done = new Set<string>();
   private roomWaiters: (() => void)[] = [];
   private stopped = false;
 
@@ -46,7 +58,7 @@ export class Dispatcher {
   enqueue(updates: StoredUpdate[]): void {
     if (this.stopped) return;
     for (const update of updates) {
-      if (this.known.has(update.id)) continue;
+      if (this.known.has(update.id) || this.done.has(update.id)) continue;
       this.known.add(update.id);
       const queue = this.queues.get(update.chatKey);
       if (queue) {
@@ -95,10 +107,18 @@ export class Dispatcher {
     this.queues.delete(chatKey);
     for (const update of queue ?? []) {
       if (this.stopped) break;
-      if (await this.handleOne(update)) this.known.delete(update.id);
+      if (await this.handleOne(update)) this.finished(update.id);
       this.wakeRoomWaiters();
     }
     if (this.stopped) for (const update of queue ?? []) this.known.delete(update.id);
+    else if (this.options.onIdle && !this.queues.has(chatKey)) {
+      try {
+        this.enqueue(await this.options.onIdle(chatKey));
+      } catch (err) {
+        // The lease stays and runs out; the chat's later updates are then taken up by a sweep.
+        this.options.logger.warn({ err, chatKey }, "could not let go of an idle chat");
+      }
+    }
   }
 
   /** Handles an update; false when it could not be marked handled (it then waits in `unmarked`). */
@@ -136,9 +156,15 @@ export class Dispatcher {
     for (const id of [...this.unmarked]) {
       await this.options.markHandled(id);
       this.unmarked.delete(id);
-      this.known.delete(id);
+      this.finished(id);
       this.wakeRoomWaiters();
     }
+  }
+
+  private finished(id: string): void {
+    this.known.delete(id);
+    this.done.add(id);
+    if (this.done.size > DONE_KEPT) this.done.delete(this.done.values().next().value!);
   }
 
   private wakeRoomWaiters(): void {

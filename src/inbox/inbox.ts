@@ -4,6 +4,9 @@
 import type { PrismaClient } from "../db/database.ts";
 import type { Logger } from "../logger.ts";
 import { Dispatcher } from "./dispatcher.ts";
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { claimChats, releaseAll, releaseChat, renewLeases } from "./chat-lease.ts";
 import { claimUnhandled, markHandled, purgeHandled, storeUpdates, type IncomingUpdate, type StoredUpdate } from "./store.ts";
 
 export interface InboxOptions {
@@ -20,6 +23,11 @@ export interface InboxOptions {
   sweepSeconds?: number;
   /** Updates in hand before the intake stops taking more from the platform (default 2,000). */
   highWater?: number;
+  /**
+   * Several instances may share the store (webhook mode): each chat is then handled by one instance at a time,
+   * the one holding its lease (./chat-lease.ts). Off for the single long-polling instance, where it would only cost.
+   */
+  exclusiveChats?: boolean;
 }
 
 const KEEP_HANDLED_HOURS = 48;
@@ -33,6 +41,9 @@ export class Inbox {
   private lastPurge = 0;
   private closed = false;
 
+  /** This instance, as chat leases name it. */
+  private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+
   constructor(private readonly options: InboxOptions) {
     this.leaseSeconds = options.leaseSeconds ?? 60;
     this.dispatcher = new Dispatcher({
@@ -40,8 +51,15 @@ export class Inbox {
       handle: options.handle,
       markHandled: (id) => markHandled(options.prisma, id),
       isRetryable: options.isRetryable,
+      ...(options.exclusiveChats ? { onIdle: (chatKey: string) => releaseChat(options.prisma, this.owner, chatKey) } : {}),
       logger: options.logger,
     });
+  }
+
+  /** What of these stored updates this instance may handle: all of them, or (several instances) those of chats it holds. */
+  private async ours(updates: StoredUpdate[]): Promise<StoredUpdate[]> {
+    if (!this.options.exclusiveChats || updates.length === 0) return updates;
+    return claimChats(this.options.prisma, this.owner, updates.map((u) => u.chatKey), this.leaseSeconds);
   }
 
   /**
@@ -63,7 +81,11 @@ export class Inbox {
     for (let attempt = 0; ; attempt++) {
       try {
         const stored = await storeUpdates(this.options.prisma, updates, this.leaseSeconds);
-        this.dispatcher.enqueue(stored);
+        // Stored is what counts (the platform may be told now); a failed claim leaves them to the sweep.
+        this.dispatcher.enqueue(await this.ours(stored).catch((err: unknown) => {
+          this.options.logger.warn({ err }, "could not take up the chats of stored updates; the sweep will");
+          return [];
+        }));
         return;
       } catch (err) {
         if (this.closed || attempt >= STORE_RETRY_MS.length) throw err;
@@ -86,12 +108,14 @@ export class Inbox {
     const finished = await this.dispatcher.stop(deadlineMs);
     // Best effort: what stays unmarked is handled again after a restart.
     await this.dispatcher.retryMarks().catch(() => undefined);
+    if (this.options.exclusiveChats) await releaseAll(this.options.prisma, this.owner).catch(() => undefined);
     return finished;
   }
 
   private async sweep(): Promise<void> {
     try {
       await this.dispatcher.retryMarks();
+      if (this.options.exclusiveChats) await renewLeases(this.options.prisma, this.owner, this.leaseSeconds);
       await this.claim(false);
       if (Date.now() - this.lastPurge > 3_600_000) {
         this.lastPurge = Date.now();
@@ -105,7 +129,7 @@ export class Inbox {
   private async claim(all: boolean): Promise<void> {
     for (let afterId = "0"; ; ) {
       const rows = await claimUnhandled(this.options.prisma, { all, leaseSeconds: this.leaseSeconds, limit: 500, afterId });
-      const fresh = rows.filter((r) => !this.dispatcher.has(r.id));
+      const fresh = (await this.ours(rows)).filter((r) => !this.dispatcher.has(r.id));
       if (fresh.length > 0) this.options.logger.info({ count: fresh.length }, "taking up unhandled updates");
       this.dispatcher.enqueue(fresh);
       if (rows.length < 500 || this.closed) return;

@@ -17,10 +17,10 @@ export interface StoredUpdate extends IncomingUpdate {
 }
 
 /** Timestamps are stored as UTC without a zone, as Prisma stores DateTime. */
-const NOW = `(now() AT TIME ZONE 'UTC')`;
-const COLUMNS = `id::text AS id, channel::text AS channel, "externalId", "chatKey", payload`;
+export const NOW = `(now() AT TIME ZONE 'UTC')`;
+export const COLUMNS = `id::text AS id, channel::text AS channel, "externalId", "chatKey", payload`;
 
-interface Row {
+export interface Row {
   id: string;
   channel: Channel;
   externalId: string;
@@ -28,7 +28,7 @@ interface Row {
   payload: unknown;
 }
 
-const toStored = (row: Row): StoredUpdate => ({
+export const toStored = (row: Row): StoredUpdate => ({
   ...row,
   // Depending on the driver, JSONB comes back parsed or as text.
   payload: typeof row.payload === "string" ? JSON.parse(row.payload) : row.payload,

@@ -253,7 +253,9 @@ export class FakeTelegram {
   private readonly dropped = new Map<number, string>();
   private allowedUpdates: string[] = [];
   private webhook: { url: string; secret?: string; max_connections?: number; allowed_updates?: string[] } | undefined;
-  private pushing = false;
+  /** Webhook posts in flight: their update ids, and their chats (one post per chat at a time). */
+  private readonly pushingIds = new Set<number>();
+  private readonly pushingChats = new Set<string>();
   private readonly local: boolean;
   private poll: PendingPoll | undefined;
   private fileCounter = 0;
@@ -559,7 +561,7 @@ export class FakeTelegram {
    */
   repeat(update: Update): void {
     this.queue.push(structuredClone(update));
-    realSetImmediate(() => (this.webhook ? void this.pushWebhook() : this.flushPoll()));
+    realSetImmediate(() => (this.webhook ? this.pushWebhook() : this.flushPoll()));
   }
 
   /** Answer `method` with a custom handler (adds methods the fake lacks, or overrides one). */
@@ -769,36 +771,49 @@ export class FakeTelegram {
     const update = { update_id: this.nextUpdateId++, ...body } as Update;
     this.queue.push(update);
     // Deferred so several injections in the same tick arrive as one batch, like on Telegram.
-    realSetImmediate(() => (this.webhook ? void this.pushWebhook() : this.flushPoll()));
+    realSetImmediate(() => (this.webhook ? this.pushWebhook() : this.flushPoll()));
     return structuredClone(update);
   }
 
   /**
-   * Webhook delivery: one update at a time, in order, with the secret header; a 2xx confirms it, anything else is
-   * retried after a second, as Telegram keeps retrying a failing webhook.
+   * Webhook delivery, as Telegram does it: up to max_connections (default 40) posts at once, one chat's updates one
+   * after another and in order, with the secret header; a 2xx confirms an update, anything else is retried after a
+   * second, as Telegram keeps retrying a failing webhook (the chat's later updates wait behind it).
    */
-  private async pushWebhook(): Promise<void> {
-    if (this.pushing) return;
-    this.pushing = true;
-    try {
-      while (this.webhook && !this.closed) {
-        const [update] = this.deliverable(1);
-        if (!update) break;
-        const { url, secret } = this.webhook;
-        const ok = await fetch(url, {
-          method: "POST",
-          headers: { "content-type": "application/json", ...(secret ? { "x-telegram-bot-api-secret-token": secret } : {}) },
-          body: JSON.stringify(update),
-        }).then(
+  private pushWebhook(): void {
+    while (this.webhook && !this.closed && this.pushingIds.size < (this.webhook.max_connections ?? 40)) {
+      const update = this.deliverable(this.queue.length).find((u) => !this.pushingIds.has(u.update_id) && !this.pushingChats.has(webhookChatKey(u)));
+      if (!update) return;
+      const chat = webhookChatKey(update);
+      this.pushingIds.add(update.update_id);
+      this.pushingChats.add(chat);
+      const { url, secret } = this.webhook;
+      void fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(secret ? { "x-telegram-bot-api-secret-token": secret } : {}) },
+        body: JSON.stringify(update),
+      })
+        .then(
           (r) => r.ok,
           () => false,
-        );
-        if (ok) this.confirm(update.update_id + 1);
-        else await new Promise((resolve) => realSetTimeout(resolve, 1000));
-      }
-    } finally {
-      this.pushing = false;
+        )
+        .then(async (ok) => {
+          if (ok) this.confirmDelivered(update.update_id);
+          else await new Promise((resolve) => realSetTimeout(resolve, 1000));
+          this.pushingIds.delete(update.update_id);
+          this.pushingChats.delete(chat);
+          this.pushWebhook();
+        });
     }
+  }
+
+  /** One webhook update confirmed: gone from the queue; the offset moves up to the oldest one still waiting. */
+  private confirmDelivered(updateId: number): void {
+    const index = this.queue.findIndex((u) => u.update_id === updateId);
+    if (index >= 0) this.queue.splice(index, 1);
+    const oldest = this.queue.reduce((min, u) => Math.min(min, u.update_id), this.nextUpdateId);
+    this.confirmedOffset = Math.max(this.confirmedOffset, oldest);
+    this.notify();
   }
 
   private flushPoll(): void {
@@ -1104,7 +1119,7 @@ export class FakeTelegram {
         ...(max !== undefined ? { max_connections: max } : {}),
         ...(Array.isArray(p.allowed_updates) ? { allowed_updates: p.allowed_updates.map(String) } : {}),
       };
-      realSetImmediate(() => void this.pushWebhook());
+      realSetImmediate(() => this.pushWebhook());
       return true;
     },
     deleteWebhook: (p) => {
@@ -1907,4 +1922,13 @@ function pngSize(data: Buffer): { width: number; height: number } | undefined {
 
 function fakeJpeg(): Buffer {
   return Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(2048), Buffer.from([0xff, 0xd9])]);
+}
+
+/** Which chat an update belongs to, for webhook delivery in order per chat (updates without one: their own key). */
+function webhookChatKey(update: Update): string {
+  const body = Object.values(update).find((v) => typeof v === "object" && v !== null) as
+    | { chat?: { id: number }; message?: { chat?: { id: number } }; from?: { id: number } }
+    | undefined;
+  const id = body?.chat?.id ?? body?.message?.chat?.id ?? body?.from?.id;
+  return id === undefined ? `update:${update.update_id}` : String(id);
 }
