@@ -1,6 +1,7 @@
 // Structured logs (pino). Tokens and personal data never reach them: known fields are redacted by
 // path, and bot tokens are scrubbed from any message or error text (grammY errors can carry URLs).
 import pino, { type Logger } from "pino";
+import { currentHandling } from "./inbox/handling.ts";
 
 export type { Logger };
 
@@ -33,6 +34,11 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     {
       level,
       base: undefined,
+      // A line written while an update is handled names it (the inbox row and its channel), never who sent it.
+      mixin: () => {
+        const handling = currentHandling.getStore();
+        return handling ? { inboxId: handling.id, channel: handling.channel } : {};
+      },
       redact: {
         paths: [...PERSONAL_FIELDS, ...PERSONAL_FIELDS.map((f) => `*.${f}`), "*.*.text", "config.TELEGRAM_BOT_TOKEN"],
         censor: "[redacted]",

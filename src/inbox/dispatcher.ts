@@ -125,7 +125,7 @@ export class Dispatcher {
   private async handleOne(update: StoredUpdate): Promise<boolean> {
     let handling: Handling;
     for (let attempt = 0; ; attempt++) {
-      handling = { id: update.id, marked: false, retryable: !this.stopped && attempt < STORE_RETRY_MS.length };
+      handling = { id: update.id, channel: update.channel, marked: false, retryable: !this.stopped && attempt < STORE_RETRY_MS.length };
       try {
         await currentHandling.run(handling, () => this.options.handle(update));
         break;

@@ -5,6 +5,8 @@ import { AsyncLocalStorage } from "node:async_hooks";
 export interface Handling {
   /** The InboxUpdate row. */
   readonly id: string;
+  /** Its channel (TELEGRAM, ZALO, WEB): with the id, what every log line written while handling it carries. */
+  readonly channel: string;
   /** Set once the row is marked handled, so the dispatcher does not mark it a second time. */
   marked: boolean;
   /**
