@@ -9,6 +9,7 @@ import { basicCommands } from "./basics.ts";
 import { cardCommands } from "./cards.ts";
 import type { Command } from "./command.ts";
 import { memberCommands } from "./members.ts";
+import { storeCommands } from "./store.ts";
 import { summaryCommands } from "./summary.ts";
 import { targetCommands } from "./targets.ts";
 import { unitCommands } from "./units.ts";
@@ -23,6 +24,7 @@ const commands: Record<string, Command> = {
   ...targetCommands,
   ...summaryCommands,
   ...cardCommands,
+  ...storeCommands,
 };
 
 async function main(): Promise<number> {
@@ -36,7 +38,7 @@ async function main(): Promise<number> {
   const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR }).catch(exitIfStoreBusy);
   try {
     await applyMigrations(db.adapterFactory);
-    return await command(db.prisma, args, config);
+    return await command(db.prisma, args, config, db);
   } finally {
     await db.close();
   }
