@@ -27,9 +27,10 @@ import { startWebChat, type WebChatServer } from "./channels/web/server.ts";
 import { Transcript } from "./channels/web/transcript.ts";
 import { Inbox } from "./inbox/inbox.ts";
 import { isTransient } from "./db/transient.ts";
-import { recordUpdate, type Outcome } from "./metrics/metrics.ts";
+import { recordUpdate, watchStore, type Outcome } from "./metrics/metrics.ts";
 import { zaloSender } from "./channels/zalo/sender.ts";
 import { startHttpServer, type HttpServer } from "./http/server.ts";
+import { readinessChecks } from "./http/readiness.ts";
 import { publishCommands, refreshRoleMenus } from "./bot/commands.ts";
 import {
   createBroadcastDelivery,
@@ -186,7 +187,18 @@ export async function startApp(settings: Config, options: AppOptions = {}): Prom
   // A public address means card QR codes point here (/verify/<token>): the page must be served (the web chat serves it too).
   const port = config.PORT ?? (webhook || zaloHook || (config.PUBLIC_URL && !transcript) ? 8080 : undefined);
   const pages = verifyRoutes(db.prisma, cardSettings(config));
-  const http = port ? await startHttpServer({ port, healthy: () => db.prisma.$queryRaw`SELECT 1`.then(() => true), routes, pages }) : undefined;
+  // Loopback unless something outside must reach it; HOST decides when set.
+  const host = config.HOST ?? (webhook || zaloHook || config.PUBLIC_URL ? "0.0.0.0" : "127.0.0.1");
+  const http = port
+    ? await startHttpServer({ port, host, logger, healthy: () => db.prisma.$queryRaw`SELECT 1`.then(() => true), readiness: readinessChecks(db, boss), routes, pages })
+    : undefined;
+  const unwatch = watchStore({
+    outboxPending: () => db.prisma.outboxMessage.count({ where: { status: "PENDING" } }),
+    activeConversations: () => db.prisma.conversationState.count(),
+    failedJobs: async () =>
+      (await db.prisma.$queryRaw<{ queue: string; count: number }[]>`SELECT name AS queue, COUNT(*)::int AS count FROM pgboss.job WHERE state = 'failed' GROUP BY name`),
+    pool: () => db.poolStats(),
+  });
   // Zalo: a webhook once the route is served (Zalo test-calls it), else long polling, which needs no webhook set.
   if (zalo && zaloHook) await zalo.api.setWebhook(zaloHook.url, zaloHook.secret);
   else if (zalo) await zalo.api.deleteWebhook();
@@ -223,12 +235,14 @@ export async function startApp(settings: Config, options: AppOptions = {}): Prom
         await webChat?.close();
         await polling?.stop();
         await zaloPolling?.stop();
-        // Updates being handled are finished; those still queued stay in the inbox for the next start.
-        await inbox.stop(8_000);
+        // Updates being handled are finished; those still queued stay in the inbox for the next start. The
+        // deadlines add up to well under the 10 s an orchestrator waits before it kills (src/main.ts).
+        await inbox.stop(5_000);
         menus.abort();
         await menusDone;
         await broadcasts.stop();
-        await boss.stop({ graceful: true, wait: true, timeout: 8_000 });
+        await boss.stop({ graceful: true, wait: true, timeout: 3_000 });
+        unwatch();
         if (!options.db) await db.close();
         logger.info("stopped");
       })()),

@@ -47,6 +47,11 @@ const schema = z.object({
   TELEGRAM_WEBHOOK_URL: webhookUrl,
   /** Telegram sends it back in X-Telegram-Bot-Api-Secret-Token. */
   TELEGRAM_WEBHOOK_SECRET: webhookSecret,
+  /**
+   * Where the HTTP server listens. Unset: every address when a webhook or PUBLIC_URL needs it reachable from outside,
+   * else loopback only (/healthz, /metrics for a local agent).
+   */
+  HOST: z.string().min(1).optional(),
   /** Port of the HTTP server (webhook and /healthz); unset means no server unless a webhook needs one (8080). */
   PORT: z.coerce.number({ message: "config.bad_port" }).int({ message: "config.bad_port" }).min(1, { message: "config.bad_port" }).max(65535, { message: "config.bad_port" }).optional(),
   /** Broadcasts use Telegram's paid broadcast mode (allow_paid_broadcast: up to 1,000 messages/s, billed in Stars). */

@@ -26,6 +26,8 @@ export interface Database {
   pglite?: PGlite;
   /** Connections Prisma may use at once (1 for PGlite): what bounds the work worth running in parallel. */
   poolSize: number;
+  /** The pool right now (for /metrics): connections open, of them idle, and queries waiting for one. */
+  poolStats(): { total: number; idle: number; waiting: number };
   connectionString?: string;
   close(): Promise<void>;
 }
@@ -78,7 +80,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       Client: FastConnectClient,
       keepAlive: true,
     };
-    const adapterFactory = new PrismaPg(pgConfig);
+    // Our own pool, handed to the adapter, so its counts can be read; closed after Prisma lets go of it.
+    const pool = new pg.Pool(pgConfig);
+    const adapterFactory = new PrismaPg(pool);
     const prisma = new PrismaClient({ adapter: adapterFactory, ...prismaClientOptions });
     return {
       prisma,
@@ -86,7 +90,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       adapterFactory,
       connectionString: options.url,
       poolSize,
-      close: () => prisma.$disconnect(),
+      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+      close: async () => {
+        await prisma.$disconnect();
+        if (!pool.ended) await pool.end();
+      },
     };
   }
   const inMemory = options.dataDir.startsWith("memory://");
@@ -114,6 +122,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       adapterFactory,
       pglite,
       poolSize: 1,
+      // One connection, shared in turn: nothing to report but that it exists.
+      poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
       close: async () => {
         try {
           await prisma.$disconnect();

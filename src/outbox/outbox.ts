@@ -6,6 +6,7 @@
 import type { PrismaClient } from "../db/database.ts";
 import { Prisma, type Channel } from "../generated/prisma/client.ts";
 import { rememberUnreachable } from "../people/people.ts";
+import { recordBroadcastSends } from "../metrics/metrics.ts";
 
 /** What a channel is asked to deliver: one recipient, the content, and the recipient's language. */
 export interface OutgoingMessage {
@@ -142,6 +143,7 @@ export async function recordResults(prisma: PrismaClient, workerId: string, resu
     }
   });
   rememberUnreachable(prisma, unreachable.map((r) => r.personId));
+  recordBroadcastSends(results.map((r) => r.kind));
 }
 
 /** Gives claimed rows back untouched (a sender stopping before it sent them). */

@@ -2,6 +2,7 @@
 // bench reads SQL per update from it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../src/db/database.ts";
+import { createLogger } from "../../src/logger.ts";
 import { startHttpServer, type HttpServer } from "../../src/http/server.ts";
 import { recordUpdate } from "../../src/metrics/metrics.ts";
 import { createTestDatabase, ENGINE } from "../support/database.ts";
@@ -13,7 +14,7 @@ describe("GET /metrics", () => {
   beforeAll(async () => {
     // Opened through openDatabase, where the counting is installed, on the engine of this test project.
     db = ENGINE === "postgres" ? await createTestDatabase() : await openDatabase({ dataDir: "memory://" });
-    http = await startHttpServer({ port: 0, healthy: async () => true });
+    http = await startHttpServer({ port: 0, host: "127.0.0.1", logger: createLogger("silent"), healthy: async () => true });
   });
   afterAll(async () => {
     await http?.close();

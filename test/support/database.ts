@@ -44,7 +44,7 @@ export async function createTestDatabase(options: { poolSize?: number } = {}): P
     await prisma.$disconnect();
     if (!pglite.closed) await pglite.close();
   };
-  return { prisma, engine: "pglite", adapterFactory, pglite, poolSize: 1, close, destroy: close };
+  return { prisma, engine: "pglite", adapterFactory, pglite, poolSize: 1, poolStats: () => ({ total: 1, idle: 1, waiting: 0 }), close, destroy: close };
 }
 
 async function adminQuery(sql: string) {

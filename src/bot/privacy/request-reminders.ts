@@ -6,6 +6,7 @@ import type { PrismaClient } from "../../db/database.ts";
 import type { PgBoss } from "../../jobs/boss.ts";
 import type { T } from "../../i18n/i18n.ts";
 import type { Logger } from "../../logger.ts";
+import { recordReminderRun } from "../../metrics/metrics.ts";
 import { requestsNearingDue } from "../../privacy/requests.ts";
 import { formatVietnamDate, TIME_ZONE } from "../../shared/time.ts";
 import { notifyCorrectionDeciders } from "./correct.ts";
@@ -42,7 +43,11 @@ export async function registerRequestReminders(boss: PgBoss, deps: ReminderDeps 
   await boss.createQueue(REQUEST_REMINDER_QUEUE);
   await boss.schedule(REQUEST_REMINDER_QUEUE, deps.cron ?? REQUEST_REMINDER_CRON, {}, { tz: TIME_ZONE });
   await boss.work(REQUEST_REMINDER_QUEUE, async () => {
-    const count = await remindDueRequests(deps, deps.clock?.() ?? new Date());
+    const count = await remindDueRequests(deps, deps.clock?.() ?? new Date()).catch((err: unknown) => {
+      recordReminderRun(REQUEST_REMINDER_QUEUE, "error");
+      throw err;
+    });
+    recordReminderRun(REQUEST_REMINDER_QUEUE, "ok");
     if (count > 0) deps.logger.info({ count }, "deciders reminded of data requests near their deadline");
   });
 }
