@@ -11,6 +11,7 @@
 //   for the person who asked to be told it failed while they wait.
 // getUpdates is left alone: it long-polls for 30 s by design, and the polling loop has its own pauses.
 import { GrammyError, HttpError, type Transformer } from "grammy";
+import { OutageLog } from "../shared/outage.ts";
 
 export interface ApiPolicyLogger {
   warn(obj: object, msg: string): void;
@@ -86,6 +87,7 @@ export function apiPolicy(options: ApiPolicyOptions): Transformer {
   const uploadAttemptMs = options.uploadAttemptMs ?? 20_000;
   const retries = options.retries ?? 2;
   const maxRetryAfter = options.maxRetryAfterSeconds ?? 5;
+  const outage = new OutageLog(options.logger, "telegram api");
 
   return async (prev, method, payload, signal) => {
     if (UNBOUNDED.has(method)) return prev(method, payload, signal);
@@ -108,6 +110,8 @@ export function apiPolicy(options: ApiPolicyOptions): Transformer {
       };
       if (outcome.ok) {
         const response = outcome.response;
+        // Any answer but a 5xx (a 429, a 400) means the Bot API is there.
+        if (response.ok || response.error_code < 500) outage.answered();
         if (response.ok) return response;
         const code = response.error_code;
         let waitMs: number | undefined;
@@ -119,6 +123,7 @@ export function apiPolicy(options: ApiPolicyOptions): Transformer {
         }
         // Retry only when the wait leaves the next attempt a fair chance inside the deadline.
         if (waitMs === undefined || Date.now() + waitMs + 500 > endAt || signal?.aborted) {
+          if (code >= 500) outage.failed(`HTTP ${code}`);
           fail(code);
           return response; // grammY turns it into a GrammyError carrying the method
         }
@@ -132,6 +137,7 @@ export function apiPolicy(options: ApiPolicyOptions): Transformer {
       // A timed-out call may have been carried out (a message sent): not repeated, and the deadline is spent anyway.
       const waitMs = BACKOFF_MS[failures] ?? 1_000;
       if (reason === "timeout" || failures >= retries || Date.now() + waitMs + 500 > endAt) {
+        outage.failed(reason);
         fail(reason);
         throw new ApiCallFailed(method, reason, error);
       }

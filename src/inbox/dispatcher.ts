@@ -4,6 +4,7 @@
 import type { Logger } from "../logger.ts";
 import { currentHandling, type Handling } from "./handling.ts";
 import type { StoredUpdate } from "./store.ts";
+import type { OutageLog } from "../shared/outage.ts";
 
 export interface DispatcherOptions {
   /** Chats handled at once. */
@@ -19,6 +20,8 @@ export interface DispatcherOptions {
    * returns the chat's updates other instances stored meanwhile, which are then handled here, in order.
    */
   onIdle?(chatKey: string): Promise<StoredUpdate[]>;
+  /** Said once when the store stops answering and once when it is back (instead of per update). */
+  storeOutage?: OutageLog;
   logger: Logger;
 }
 
@@ -128,8 +131,10 @@ export class Dispatcher {
       handling = { id: update.id, channel: update.channel, marked: false, retryable: !this.stopped && attempt < STORE_RETRY_MS.length };
       try {
         await currentHandling.run(handling, () => this.options.handle(update));
+        this.options.storeOutage?.answered();
         break;
       } catch (err) {
+        if (this.options.isRetryable(err)) this.options.storeOutage?.failed(err);
         if (handling.retryable && this.options.isRetryable(err)) {
           // Replaying the chat's form from its saved state is safe: at worst a question is sent twice.
           if (attempt === 0) this.options.logger.warn({ err, inboxId: update.id }, "the store failed; handling the update again shortly");

@@ -6,6 +6,7 @@ import type { Logger } from "../logger.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
+import { OutageLog } from "../shared/outage.ts";
 import { claimChats, releaseAll, releaseChat, renewLeases } from "./chat-lease.ts";
 import { claimUnhandled, markHandled, purgeHandled, storeUpdates, type IncomingUpdate, type StoredUpdate } from "./store.ts";
 
@@ -41,16 +42,19 @@ export class Inbox {
   private lastPurge = 0;
   private closed = false;
 
+  private readonly storeOutage: OutageLog;
   /** This instance, as chat leases name it. */
   private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
 
   constructor(private readonly options: InboxOptions) {
     this.leaseSeconds = options.leaseSeconds ?? 60;
+    this.storeOutage = new OutageLog(options.logger, "store");
     this.dispatcher = new Dispatcher({
       concurrency: options.concurrency,
       handle: options.handle,
       markHandled: (id) => markHandled(options.prisma, id),
       isRetryable: options.isRetryable,
+      storeOutage: this.storeOutage,
       ...(options.exclusiveChats ? { onIdle: (chatKey: string) => releaseChat(options.prisma, this.owner, chatKey) } : {}),
       logger: options.logger,
     });
@@ -81,6 +85,7 @@ export class Inbox {
     for (let attempt = 0; ; attempt++) {
       try {
         const stored = await storeUpdates(this.options.prisma, updates, this.leaseSeconds);
+        this.storeOutage.answered();
         // Stored is what counts (the platform may be told now); a failed claim leaves them to the sweep.
         this.dispatcher.enqueue(await this.ours(stored).catch((err: unknown) => {
           this.options.logger.warn({ err }, "could not take up the chats of stored updates; the sweep will");
@@ -88,6 +93,7 @@ export class Inbox {
         }));
         return;
       } catch (err) {
+        this.storeOutage.failed(err);
         if (this.closed || attempt >= STORE_RETRY_MS.length) throw err;
         this.options.logger.warn({ err, attempt }, "could not store updates; retrying");
         await new Promise((resolve) => setTimeout(resolve, STORE_RETRY_MS[attempt]));

@@ -76,5 +76,9 @@ describe("an update answered with 'try again' while the store fails", { timeout:
     expect(said).not.toContain(vi("error"));
     expect(said.at(-1)).toBe(vi("join.fields.sex.ask"));
     await allHandled();
+    // The operator reads it once each way, not once per failed attempt.
+    const lines = (msg: string) => h.logs.lines.filter((l) => l.includes(`"msg":"${msg}"`)).length;
+    expect(lines("store unreachable")).toBeGreaterThanOrEqual(1);
+    expect(lines("store back")).toBe(lines("store unreachable"));
   });
 });

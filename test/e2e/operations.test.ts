@@ -92,6 +92,20 @@ describe("operating the bot", () => {
     expect(h.logs.text).not.toContain("not json");
   });
 
+  it("says once that the Bot API stopped answering and once that it is back, however many updates failed meanwhile", async () => {
+    const occurrences = (msg: string) => h.logs.lines.filter((l) => l.includes(`"msg":"${msg}"`)).length;
+    h.fake.failNext("sendMessage", { error_code: 502, times: 9 });
+    const workers = [9311, 9312, 9313].map((id) => new Chat(h.fake, { id }));
+    for (const worker of workers) worker.send("/help");
+    await expect.poll(() => h.fake.callsTo("sendMessage").filter((c) => c.response && !c.response.ok).length, { timeout: 30_000 }).toBeGreaterThanOrEqual(9);
+    expect(occurrences("telegram api unreachable")).toBe(1);
+    const worker = new Chat(h.fake, { id: 9314 });
+    worker.send("/help");
+    await worker.expect(/\/status/);
+    expect(occurrences("telegram api back")).toBe(1);
+    expect(occurrences("telegram api unreachable")).toBe(1);
+  });
+
   it("listens on loopback only unless a webhook or HOST says otherwise", async () => {
     const port = await freePort();
     const local = await startHarness({ env: { PORT: String(port) } });

@@ -188,9 +188,10 @@ describe("Zalo by webhook", () => {
   let h: Harness;
   let zalo: FakeZalo;
   const secret = "zalo-webhook-secret-0123456789";
+  let port = 0;
   beforeAll(async () => {
     zalo = await FakeZalo.start({ local: true });
-    const port = await freePort();
+    port = await freePort();
     h = await startHarness({
       env: { ZALO_BOT_TOKEN: zalo.token, ZALO_API_ROOT: zalo.apiRoot, PORT: String(port), ZALO_WEBHOOK_URL: `http://127.0.0.1:${port}/zalo`, ZALO_WEBHOOK_SECRET: secret },
     });
@@ -209,7 +210,9 @@ describe("Zalo by webhook", () => {
     const forged = { event_name: "message.text.received", message: { message_id: "f1", date: Date.now(), from: { id: "w8" }, chat: { id: "w8", chat_type: "PRIVATE" }, text: "/status" } };
     expect(await zalo.post(forged, "wrong-secret-0000000000000")).toBe(403);
     expect(await h.db.prisma.chatIdentity.count({ where: { channel: "ZALO", externalId: "w8" } })).toBe(0);
-    // Health probes with an empty body are acknowledged and ignored.
+    // Health probes with an empty body are acknowledged and ignored; a body that is not JSON is refused.
     expect(await zalo.post(undefined)).toBe(200);
+    const malformed = await fetch(`http://127.0.0.1:${port}/zalo`, { method: "POST", headers: { "content-type": "application/json", "x-bot-api-secret-token": secret }, body: "{ not json" });
+    expect(malformed.status).toBe(400);
   });
 });

@@ -58,7 +58,16 @@ export function zaloWebhookHandler(inbox: Inbox, secret: string, logger: Logger)
   return async (c) => {
     const given = Buffer.from(c.req.header("x-bot-api-secret-token") ?? "");
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return c.text("forbidden", 403);
-    const update = parseUpdate(await c.req.json().catch(() => undefined));
+    // Zalo checks the address with an empty post when the webhook is set: acknowledged. A body that is not JSON is
+    // refused; JSON of an event the bot does not serve is acknowledged and ignored.
+    const body = await c.req.text();
+    let parsed: unknown;
+    try {
+      parsed = body.trim() === "" ? undefined : JSON.parse(body);
+    } catch {
+      return c.text("bad request", 400);
+    }
+    const update = parseUpdate(parsed);
     if (update) {
       try {
         await inbox.accept([incomingZalo(update)]);
