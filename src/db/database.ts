@@ -80,10 +80,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       Client: FastConnectClient,
       keepAlive: true,
     };
-    // Our own pool, handed to the adapter, so its counts can be read; closed after Prisma lets go of it.
+    // The client's pool is ours, so /metrics can read its counts; closed after Prisma lets go of it. An idle
+    // connection the server ends (a restart, a failover) is dropped by the pool and replaced on the next query.
     const pool = new pg.Pool(pgConfig);
-    const adapterFactory = new PrismaPg(pool);
-    const prisma = new PrismaClient({ adapter: adapterFactory, ...prismaClientOptions });
+    pool.on("error", () => undefined);
+    const prisma = new PrismaClient({ adapter: new PrismaPg(pool), ...prismaClientOptions });
+    // Migrations get a pool of their own that ends when they are done, and with it Prisma's migration advisory lock.
+    const adapterFactory = new PrismaPg(pgConfig);
     return {
       prisma,
       engine: "postgres",

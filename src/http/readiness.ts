@@ -1,7 +1,7 @@
 // What GET /readyz checks, so a load balancer sends updates only to an instance that can handle them: the store
 // answers, every migration in prisma/migrations is applied, and the job queue runs (started and not stopped).
 import type { Database } from "../db/database.ts";
-import { appliedMigrations, pendingMigrations, readMigrationList } from "../db/schema-engine.ts";
+import { pendingMigrations, readMigrationList, type AppliedMigration } from "../db/schema-engine.ts";
 import type { PgBoss } from "../jobs/boss.ts";
 
 export type ReadinessChecks = Record<string, () => Promise<boolean>>;
@@ -14,8 +14,10 @@ export function readinessChecks(db: Database, boss: PgBoss): ReadinessChecks {
   return {
     store: () => db.prisma.$queryRaw`SELECT 1`.then(() => true),
     migrations: async () => {
-      const applied = await appliedMigrations(db.adapterFactory);
-      return applied !== undefined && pendingMigrations(await known, applied).length === 0;
+      const applied = await db.prisma.$queryRaw<AppliedMigration[]>`
+        SELECT migration_name AS name, checksum, finished_at IS NOT NULL AS finished, rolled_back_at IS NOT NULL AS "rolledBack"
+          FROM _prisma_migrations`;
+      return pendingMigrations(await known, applied).length === 0;
     },
     jobs: async () => !jobsStopped && (await boss.getQueues()).length > 0,
   };
