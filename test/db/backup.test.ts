@@ -1,7 +1,6 @@
 // `npm run cli -- backup <file>` and `restore <file> [--force]`: the embedded store saved to one file with PGlite's own
 // dump and brought back into another folder, through the real CLI. On PostgreSQL the two commands point to pg_dump and
 // pg_restore instead.
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { lstat, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,24 +11,9 @@ import { LOCK_FILE } from "../../src/db/embedded-lock.ts";
 import { applyMigrations } from "../../src/db/schema-engine.ts";
 import { decideApplication } from "../../src/membership/applications.ts";
 import { createTestDatabase, ENGINE, type TestDatabase } from "../support/database.ts";
+import { runCli as cli } from "../support/cli-files.ts";
 import { fileApplication, grant, loadDemo } from "../support/fixtures.ts";
 
-const ROOT = join(import.meta.dirname, "..", "..");
-
-interface Run {
-  code: number;
-  out: string;
-}
-
-const cli = (env: Record<string, string>, ...args: string[]): Promise<Run> =>
-  new Promise((done) =>
-    execFile(
-      process.execPath,
-      ["--import", "tsx", "src/cli/main.ts", ...args],
-      { cwd: ROOT, env: { PATH: process.env.PATH, LOG_LEVEL: "silent", OPERATOR_LANGUAGE: "en", ...env } },
-      (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, out: stdout + stderr }),
-    ),
-  );
 
 /** Every row of every table of ours (pg-boss's and the migration history too), as text: equal digests, equal stores. */
 async function contents(dataDir: string): Promise<Record<string, { rows: number; digest: string }>> {

@@ -1,7 +1,6 @@
 // `npm run cli -- move-to-postgres <url>`: an operator leaves the embedded store for PostgreSQL. The store (demo units,
 // 300 applications of which 100 approved, a web file's bytes, JSON values, 2,500 inbox rows) is made in a temporary
 // folder, the real CLI copies it into a new, empty database, and both sides are compared table by table, row by row.
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,27 +12,11 @@ import { maskPassword, withoutPassword } from "../../src/db/move-to-postgres.ts"
 import { applyMigrations } from "../../src/db/schema-engine.ts";
 import { Prisma } from "../../src/generated/prisma/client.ts";
 import { decideApplication } from "../../src/membership/applications.ts";
-import { ENGINE } from "../support/database.ts";
+import { adminQuery as admin, ENGINE } from "../support/database.ts";
+import { runCli as cli } from "../support/cli-files.ts";
 import { fileApplication, grant, loadDemo } from "../support/fixtures.ts";
 import { adminUrl, databaseUrl } from "../support/pg-urls.ts";
 
-const ROOT = join(import.meta.dirname, "..", "..");
-
-interface Run {
-  code: number;
-  out: string;
-}
-
-/** The operator's command, as `npm run cli` runs it, with only the environment given here. */
-const cli = (env: Record<string, string>, ...args: string[]): Promise<Run> =>
-  new Promise((done) =>
-    execFile(
-      process.execPath,
-      ["--import", "tsx", "src/cli/main.ts", ...args],
-      { cwd: ROOT, env: { PATH: process.env.PATH, LOG_LEVEL: "silent", OPERATOR_LANGUAGE: "en", ...env } },
-      (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, out: stdout + stderr }),
-    ),
-  );
 
 /** Every row of every table of ours, as PostgreSQL writes it as text: equal digests mean equal contents. */
 async function contents(query: (sql: string) => Promise<Record<string, unknown>[]>): Promise<Record<string, { rows: number; digest: string }>> {
@@ -46,15 +29,6 @@ async function contents(query: (sql: string) => Promise<Record<string, unknown>[
   return out;
 }
 
-async function admin(sql: string) {
-  const client = new pg.Client({ connectionString: adminUrl() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 // Bytes with every value, a NUL and invalid UTF-8 among them.
 const FILE_BYTES = Buffer.from([...Array(256).keys(), 0, 0xff, 0xfe]);

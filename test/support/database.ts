@@ -47,7 +47,8 @@ export async function createTestDatabase(options: { poolSize?: number } = {}): P
   return { prisma, engine: "pglite", adapterFactory, pglite, poolSize: 1, poolStats: () => ({ total: 1, idle: 1, waiting: 0 }), close, destroy: close };
 }
 
-async function adminQuery(sql: string) {
+/** Runs SQL as the server's administrator (creating and dropping test databases). */
+export async function adminQuery(sql: string) {
   const client = new pg.Client({ connectionString: adminUrl() });
   await client.connect();
   try {
