@@ -118,7 +118,7 @@ describe("broadcasts", { timeout: 120_000 }, () => {
       expect(got[0]!.text).toBe(`${en("broadcasts.heading")}\n\n${text}`);
     }
     const report = await officer.expect(vi("broadcasts.report", { ref, total: 20, sent: 20, failed: 0, unreachable: 0, skipped: 0 }), 30_000);
-    expect(report).toBeDefined();
+    expect(report.text).toBe(vi("broadcasts.report", { ref, total: 20, sent: 20, failed: 0, unreachable: 0, skipped: 0 }));
     // Nobody outside the narrowed audience got it.
     for (const p of [...cslc, ...agrVi, ...dl, ...tp]) expect(announcementsTo(h.fake, p.telegramId, "#chat1")).toHaveLength(0);
     expect(await h.db.prisma.auditLog.count({ where: { action: "broadcast.create", actorId: officerId } })).toBe(1);
