@@ -3,7 +3,7 @@
 import type { PrismaClient } from "../db/database.ts";
 import { vietnamDay } from "../shared/time.ts";
 import { cardKeyRing } from "./keys.ts";
-import { readCardToken, signCardToken, tokenIn, type CardClaims } from "./token.ts";
+import { MAX_TOKEN_LENGTH, readCardToken, signCardToken, tokenIn, type CardClaims } from "./token.ts";
 
 /** What cards need from the configuration: CARD_SIGNING_KEYS and PUBLIC_URL. */
 export interface CardSettings {
@@ -67,7 +67,10 @@ export type CardCheck =
   | { kind: "invalid" };
 
 export async function checkCard(prisma: PrismaClient, settings: CardSettings, scanned: string): Promise<CardCheck> {
-  const claims = readCardToken(await cardKeyRing(prisma, settings.signingKeys), tokenIn(scanned));
+  const token = tokenIn(scanned);
+  // Junk is refused before the keys are read from the store.
+  if (token.length > MAX_TOKEN_LENGTH) return { kind: "invalid" };
+  const claims = readCardToken(await cardKeyRing(prisma, settings.signingKeys), token);
   if (!claims) return { kind: "invalid" };
   const member = await prisma.member.findUnique({
     where: { number: claims.number },

@@ -9,7 +9,6 @@ import { isLang, tFor, toLang, type Lang } from "../i18n/i18n.ts";
 import { formatMemberNumber } from "../membership/numbers.ts";
 import { formatVietnamDate } from "../shared/time.ts";
 import { checkCard, type CardCheck, type CardSettings } from "./card.ts";
-import { MAX_TOKEN_LENGTH } from "./token.ts";
 
 /** The answer in words: the same in the CLI, the page and anywhere else a card is checked. */
 export function cardCheckText(check: CardCheck, lang: Lang): string {
@@ -43,7 +42,7 @@ export function verifyRoutes(prisma: PrismaClient, settings: CardSettings): Hono
   app.get("/verify/:token", async (c) => {
     const lang = readerLang(c.req.query("lang"), c.req.header("accept-language"));
     const token = c.req.param("token");
-    const check: CardCheck = token.length > MAX_TOKEN_LENGTH ? { kind: "invalid" } : await checkCard(prisma, settings, token);
+    const check = await checkCard(prisma, settings, token);
     const t = tFor(lang);
     c.header("cache-control", "no-store");
     c.header("x-robots-tag", "noindex");

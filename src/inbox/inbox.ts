@@ -1,12 +1,12 @@
 // The intake every channel feeds: store first, confirm to the platform after, handle from the store. Each update is
 // handled once even when the platform sends it twice, the process is killed mid-update, or the store goes away for a
 // while (see ../../README.md, "What happens to an update").
-import type { PrismaClient } from "../db/database.ts";
-import type { Logger } from "../logger.ts";
-import { Dispatcher } from "./dispatcher.ts";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
+import type { PrismaClient } from "../db/database.ts";
+import type { Logger } from "../logger.ts";
 import { OutageLog } from "../shared/outage.ts";
+import { Dispatcher } from "./dispatcher.ts";
 import { claimChats, releaseAll, releaseChat, renewLeases } from "./chat-lease.ts";
 import { claimUnhandled, markHandled, purgeHandled, storeUpdates, type IncomingUpdate, type StoredUpdate } from "./store.ts";
 

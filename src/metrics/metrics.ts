@@ -111,8 +111,16 @@ export function recordBroadcastSends(kinds: string[]): void {
   for (const kind of kinds) broadcastSends.inc({ outcome: kind });
 }
 
-export function recordReminderRun(job: string, outcome: Outcome): void {
-  reminderRuns.inc({ job, outcome });
+/** Runs a reminder job's work, counting the run as ok or error (the error still propagates, for pg-boss to retry). */
+export async function countReminderRun<R>(job: string, work: () => Promise<R>): Promise<R> {
+  try {
+    const result = await work();
+    reminderRuns.inc({ job, outcome: "ok" });
+    return result;
+  } catch (err) {
+    reminderRuns.inc({ job, outcome: "error" });
+    throw err;
+  }
 }
 
 export function recordRefused(route: string, status: number): void {

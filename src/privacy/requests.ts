@@ -40,11 +40,15 @@ export async function openDataRequest(tx: Tx, input: OpenRequest): Promise<{ id:
   return { id: request.id, dueAt };
 }
 
-/** Requests still waiting for their union's decision whose deadline is within `withinDays` (or passed), oldest due first. */
-export function requestsNearingDue(prisma: Pick<Prisma.TransactionClient, "dataRequest">, now: Date, withinDays: number) {
-  return prisma.dataRequest.findMany({
+/**
+ * Requests still waiting for their union's decision whose deadline is within `withinDays` (or passed), oldest due
+ * first, with the whole days left (0 or less: overdue).
+ */
+export async function requestsNearingDue(prisma: Pick<Prisma.TransactionClient, "dataRequest">, now: Date, withinDays: number) {
+  const requests = await prisma.dataRequest.findMany({
     where: { status: "PENDING", unitId: { not: null }, dueAt: { lte: new Date(now.getTime() + withinDays * DAY_MS) } },
     orderBy: { dueAt: "asc" },
     select: { id: true, kind: true, dueAt: true },
   });
+  return requests.map((r) => ({ ...r, daysLeft: Math.ceil((r.dueAt.getTime() - now.getTime()) / DAY_MS) }));
 }

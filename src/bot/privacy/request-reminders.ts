@@ -6,7 +6,7 @@ import type { PrismaClient } from "../../db/database.ts";
 import type { PgBoss } from "../../jobs/boss.ts";
 import type { T } from "../../i18n/i18n.ts";
 import type { Logger } from "../../logger.ts";
-import { recordReminderRun } from "../../metrics/metrics.ts";
+import { countReminderRun } from "../../metrics/metrics.ts";
 import { requestsNearingDue } from "../../privacy/requests.ts";
 import { formatVietnamDate, TIME_ZONE } from "../../shared/time.ts";
 import { notifyCorrectionDeciders } from "./correct.ts";
@@ -17,7 +17,6 @@ export const REQUEST_REMINDER_QUEUE = "privacy-request-reminders";
 export const REQUEST_REMINDER_CRON = "5 8 * * *";
 /** Reminders start this many days before the deadline. */
 export const REMIND_WITHIN_DAYS = 7;
-const DAY_MS = 86_400_000;
 
 type ReminderDeps = { api: Api; prisma: PrismaClient; logger: Logger };
 
@@ -25,9 +24,8 @@ type ReminderDeps = { api: Api; prisma: PrismaClient; logger: Logger };
 export async function remindDueRequests(deps: ReminderDeps, now: Date): Promise<number> {
   const due = await requestsNearingDue(deps.prisma, now, REMIND_WITHIN_DAYS);
   for (const request of due) {
-    const days = Math.ceil((request.dueAt.getTime() - now.getTime()) / DAY_MS);
     const date = formatVietnamDate(request.dueAt);
-    const line = (t: T) => (days > 0 ? t("data_request.due", { count: days, date }) : t("data_request.overdue", { date }));
+    const line = (t: T) => (request.daysLeft > 0 ? t("data_request.due", { count: request.daysLeft, date }) : t("data_request.overdue", { date }));
     const notify = request.kind === "CORRECTION" ? notifyCorrectionDeciders : notifyErasureDeciders;
     try {
       await notify(deps, request.id, line);
@@ -43,11 +41,7 @@ export async function registerRequestReminders(boss: PgBoss, deps: ReminderDeps 
   await boss.createQueue(REQUEST_REMINDER_QUEUE);
   await boss.schedule(REQUEST_REMINDER_QUEUE, deps.cron ?? REQUEST_REMINDER_CRON, {}, { tz: TIME_ZONE });
   await boss.work(REQUEST_REMINDER_QUEUE, async () => {
-    const count = await remindDueRequests(deps, deps.clock?.() ?? new Date()).catch((err: unknown) => {
-      recordReminderRun(REQUEST_REMINDER_QUEUE, "error");
-      throw err;
-    });
-    recordReminderRun(REQUEST_REMINDER_QUEUE, "ok");
+    const count = await countReminderRun(REQUEST_REMINDER_QUEUE, () => remindDueRequests(deps, deps.clock?.() ?? new Date()));
     if (count > 0) deps.logger.info({ count }, "deciders reminded of data requests near their deadline");
   });
 }

@@ -14,7 +14,7 @@ import { formatCalendarDate, TIME_ZONE } from "../../shared/time.ts";
 import { joinLink } from "../../organisation/posters.ts";
 import { applicationsButton } from "../applications/view.ts";
 import { recipientOf, recipientsOf, sendToRecipient } from "../send.ts";
-import { recordReminderRun } from "../../metrics/metrics.ts";
+import { countReminderRun } from "../../metrics/metrics.ts";
 
 export const REMINDERS_QUEUE = "reminders-due";
 export const REMINDERS_CRON = "*/15 * * * *";
@@ -114,11 +114,7 @@ export function sendDueReminders(deps: SendDeps, now: Date): Promise<RunResult> 
 export async function registerReminderWorker(boss: PgBoss, deps: SendDeps & { clock?: () => Date }): Promise<void> {
   await boss.createQueue(REMINDERS_QUEUE);
   await boss.work(REMINDERS_QUEUE, async () => {
-    const result = await sendDueReminders(deps, deps.clock?.() ?? new Date()).catch((err: unknown) => {
-      recordReminderRun(REMINDERS_QUEUE, "error");
-      throw err;
-    });
-    recordReminderRun(REMINDERS_QUEUE, "ok");
+    const result = await countReminderRun(REMINDERS_QUEUE, () => sendDueReminders(deps, deps.clock?.() ?? new Date()));
     if (result.sent + result.failed + result.unreachable + result.queued > 0) deps.logger.info({ ...result }, "reminders run");
   });
 }
