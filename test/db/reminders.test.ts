@@ -2,7 +2,7 @@
 // deputies of open grassroots unions, once (even with two bot instances at the same moment); nothing in
 // quiet hours; people who turned reminders off or blocked the bot are skipped; Monday's overdue nudge only
 // goes to unions without a report; a campaign wave's start, half-time and last three days; report status.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { nudgeMissing, reportStatus } from "../../src/drive/report-status.ts";
 import {
   runDueReminders,
@@ -43,7 +43,9 @@ describe("reminders", () => {
   }
   const who = (rs: DueReminder[]) => rs.map((r) => `${Object.keys(ids).find((k) => ids[k] === r.personId)}@${r.unit.code}`).sort();
 
-  beforeAll(async () => {
+  // Each test starts from its own fresh store (the demo units and these people), so none depends on what an
+  // earlier one sent or wrote.
+  beforeEach(async () => {
     db = await createTestDatabase();
     await loadDemo(db.prisma);
     for (const code of ["LC-DK-CSLC", "LC-DK-AGR", "LC-TP-DL", "LC-TP-MT", "LC-TP-NS"]) unitIds[code] = (await findUnitByCode(db.prisma, code))!.id;
@@ -58,7 +60,7 @@ describe("reminders", () => {
     await db.prisma.person.update({ where: { id: ids.chairGone }, data: { unreachableAt: new Date() } });
     await db.prisma.unit.update({ where: { code: "LC-TP-NS" }, data: { closedAt: new Date() } });
   });
-  afterAll(() => db?.destroy());
+  afterEach(() => db?.destroy());
 
   it("sends the report reminder on Friday 15:00 to chairs and deputies, once, skipping opted-out, unreachable and closed", async () => {
     expect(await run(vn("2026-03-06T14:59"), "report_due")).toEqual([]);
@@ -93,10 +95,10 @@ describe("reminders", () => {
   });
 
   it("a person who turns reminders back on gets the ones still due", async () => {
+    expect(who(await run(vn("2026-03-20T15:00"), "report_due"))).toEqual(["chairA@LC-DK-CSLC", "chairB@LC-DK-AGR", "deputyA@LC-DK-CSLC"]);
     await setRemindersOn(db.prisma, ids.chairOff!, true);
     const due = await run(vn("2026-03-21T08:00"), "report_due");
     expect(who(due)).toEqual(["chairOff@LC-TP-DL"]);
-    await setRemindersOn(db.prisma, ids.chairOff!, false);
   });
 
   it("nudges on Monday 08:00 only the unions that did not report the week before", async () => {
@@ -162,6 +164,9 @@ describe("reminders", () => {
   });
 
   it("shows officers who has reported, and nudges the missing once a day", async () => {
+    await db.prisma.weeklyReport.create({
+      data: { unitId: unitIds["LC-DK-CSLC"]!, weekStart: day("2026-03-16"), version: 1, admitted: 3, reduced: 0, reductions: {}, totalMembers: 120, totalWorkers: 150 },
+    });
     const weekStart = vietnamWeekStart(vn("2026-03-18T10:00"));
     expect(weekStart).toEqual(day("2026-03-16"));
     const status = await reportStatus(db.prisma, { actorId: ids.officer!, unitId: (await findUnitByCode(db.prisma, "LC-DK"))!.id, weekStart });

@@ -12,6 +12,7 @@ import { findOrCreatePerson } from "../../src/people/people.ts";
 import type { TestUser } from "../fake-telegram/server.ts";
 import { startHarness, type Harness } from "../support/app.ts";
 import { fileApplication, grant, loadDemo } from "../support/fixtures.ts";
+import { fromKeys, keysIn } from "../support/locale-texts.ts";
 
 const vi = tFor("vi");
 
@@ -32,32 +33,35 @@ const UPPER = ["admin", "officerIn", "officerOut"] as const;
 const ANY_ROLE = [...UPPER, "chair", "deputy", "otherChair"] as const;
 const IN_SCOPE = ["admin", "officerIn", "chair", "deputy"] as const;
 
-/** command → who may use it, and what everyone else is told (with the refusal's parameters, if it has any). */
-const COMMANDS: { command: string; allowed: readonly Persona[]; refusal: string; params?: Record<string, string> }[] = [
-  { command: "/applications", allowed: ANY_ROLE, refusal: "applications.forbidden" },
-  { command: "/members", allowed: ANY_ROLE, refusal: "members.not_allowed" },
-  { command: "/import_members", allowed: ANY_ROLE, refusal: "members.not_allowed" },
-  { command: "/poster", allowed: ANY_ROLE, refusal: "posters.forbidden" },
-  { command: "/invite", allowed: UPPER, refusal: "invites.not_allowed" },
-  { command: "/invites", allowed: UPPER, refusal: "invites.not_allowed" },
-  { command: "/import_units", allowed: UPPER, refusal: "units.chat.refused" },
-  { command: "/export_units", allowed: UPPER, refusal: "units.chat.refused" },
-  { command: "/units_template", allowed: UPPER, refusal: "units.chat.refused" },
-  { command: "/audit", allowed: ["admin"], refusal: "audit.forbidden" },
-  { command: "/audit_export", allowed: ["admin"], refusal: "audit.forbidden" },
-  { command: "/targets LC-DK-CSLC", allowed: IN_SCOPE, refusal: "targets.chat.notAllowed", params: { code: "LC-DK-CSLC" } },
-  { command: "/set_target LC-DK-CSLC", allowed: ["admin", "officerIn"], refusal: "targets.set.notAllowed", params: { code: "LC-DK-CSLC" } },
-  { command: "/set_target", allowed: UPPER, refusal: "targets.set.refused" },
-  { command: "/import_targets", allowed: UPPER, refusal: "targets.importChat.refused" },
-  { command: "/targets_template", allowed: UPPER, refusal: "targets.importChat.refused" },
-  { command: "/report LC-DK-CSLC", allowed: IN_SCOPE, refusal: "reports.not_allowed" },
-  { command: "/report", allowed: ["chair", "deputy", "otherChair"], refusal: "reports.not_chair" },
-  { command: "/report_status LC-DK", allowed: ["admin", "officerIn"], refusal: "report_status.forbidden" },
-  { command: "/reminders", allowed: PERSONAS, refusal: "error" },
-  { command: "/summary LC-DK-CSLC", allowed: IN_SCOPE, refusal: "summary.chat.notAllowed" },
-  { command: "/export LC-DK-CSLC", allowed: IN_SCOPE, refusal: "summary.chat.notAllowed" },
-  { command: "/broadcast", allowed: UPPER, refusal: "broadcasts.forbidden" },
-  { command: "/broadcasts", allowed: UPPER, refusal: "broadcasts.forbidden" },
+/**
+ * command → who may use it, the locale keys its answer comes from when allowed (`opens`: a key prefix or a
+ * namespace), and what everyone else is told (with the refusal's parameters, if it has any).
+ */
+const COMMANDS: { command: string; allowed: readonly Persona[]; opens: string; refusal: string; params?: Record<string, string> }[] = [
+  { command: "/applications", allowed: ANY_ROLE, opens: "applications", refusal: "applications.forbidden" },
+  { command: "/members", allowed: ANY_ROLE, opens: "members", refusal: "members.not_allowed" },
+  { command: "/import_members", allowed: ANY_ROLE, opens: "members", refusal: "members.not_allowed" },
+  { command: "/poster", allowed: ANY_ROLE, opens: "posters", refusal: "posters.forbidden" },
+  { command: "/invite", allowed: UPPER, opens: "invites", refusal: "invites.not_allowed" },
+  { command: "/invites", allowed: UPPER, opens: "invites", refusal: "invites.not_allowed" },
+  { command: "/import_units", allowed: UPPER, opens: "units", refusal: "units.chat.refused" },
+  { command: "/export_units", allowed: UPPER, opens: "units", refusal: "units.chat.refused" },
+  { command: "/units_template", allowed: UPPER, opens: "units", refusal: "units.chat.refused" },
+  { command: "/audit", allowed: ["admin"], opens: "audit", refusal: "audit.forbidden" },
+  { command: "/audit_export", allowed: ["admin"], opens: "audit", refusal: "audit.forbidden" },
+  { command: "/targets LC-DK-CSLC", allowed: IN_SCOPE, opens: "targets", refusal: "targets.chat.notAllowed", params: { code: "LC-DK-CSLC" } },
+  { command: "/set_target LC-DK-CSLC", allowed: ["admin", "officerIn"], opens: "targets", refusal: "targets.set.notAllowed", params: { code: "LC-DK-CSLC" } },
+  { command: "/set_target", allowed: UPPER, opens: "targets", refusal: "targets.set.refused" },
+  { command: "/import_targets", allowed: UPPER, opens: "targets", refusal: "targets.importChat.refused" },
+  { command: "/targets_template", allowed: UPPER, opens: "targets", refusal: "targets.importChat.refused" },
+  { command: "/report LC-DK-CSLC", allowed: IN_SCOPE, opens: "reports", refusal: "reports.not_allowed" },
+  { command: "/report", allowed: ["chair", "deputy", "otherChair"], opens: "reports", refusal: "reports.not_chair" },
+  { command: "/report_status LC-DK", allowed: ["admin", "officerIn"], opens: "report_status", refusal: "report_status.forbidden" },
+  { command: "/reminders", allowed: PERSONAS, opens: "reminders", refusal: "error" },
+  { command: "/summary LC-DK-CSLC", allowed: IN_SCOPE, opens: "summary", refusal: "summary.chat.notAllowed" },
+  { command: "/export LC-DK-CSLC", allowed: IN_SCOPE, opens: "summary", refusal: "summary.chat.notAllowed" },
+  { command: "/broadcast", allowed: UPPER, opens: "broadcasts", refusal: "broadcasts.forbidden" },
+  { command: "/broadcasts", allowed: UPPER, opens: "broadcasts", refusal: "broadcasts.forbidden" },
 ];
 
 let h: Harness;
@@ -104,6 +108,16 @@ async function firstReplyTo(user: TestUser, text: string): Promise<Message> {
   return h.fake.nextMessageTo(user, { since, timeoutMs: 10_000 });
 }
 
+/**
+ * "refused" when the text is the refusal; "opened" when it is another text of the feature's own keys (`opens`);
+ * anything else (a generic error, another feature's text) is named by the keys it was rendered from, so it fails.
+ */
+function outcomeOf(text: string, refusalText: string, opens: string): string {
+  if (text === refusalText) return "refused";
+  if (fromKeys(text, opens)) return "opened";
+  return `other: ${keysIn(text).join(", ") || text.slice(0, 80)}`;
+}
+
 /** Leaves whatever form the command or button opened, so the next row starts clean. */
 async function leave(user: TestUser) {
   const since = h.fake.mark();
@@ -112,12 +126,12 @@ async function leave(user: TestUser) {
 }
 
 describe("commands × roles", () => {
-  for (const { command, allowed, refusal, params } of COMMANDS) {
+  for (const { command, allowed, opens, refusal, params } of COMMANDS) {
     it(`${command}: ${allowed.join(", ")} may; the rest are refused`, async () => {
       for (const persona of PERSONAS) {
         const reply = await firstReplyTo(users[persona], command);
-        const refused = reply.text === vi(refusal, params);
-        expect({ persona, refused }).toEqual({ persona, refused: !allowed.includes(persona) });
+        const outcome = outcomeOf(reply.text ?? reply.caption ?? "", vi(refusal, params), opens);
+        expect({ persona, outcome }).toEqual({ persona, outcome: allowed.includes(persona) ? "opened" : "refused" });
         await leave(users[persona]);
       }
     });
@@ -125,32 +139,36 @@ describe("commands × roles", () => {
 });
 
 describe("buttons × roles (forged onto any message: the data alone must not grant anything)", () => {
-  const BUTTONS: { name: string; data: () => string; allowed: readonly Persona[]; refusal: string }[] = [
-    { name: "reject an application", data: () => `dec:r:${targets.applicationId}`, allowed: IN_SCOPE, refusal: "decision.forbidden" },
-    { name: "open a waiting application's card", data: () => `apo:${targets.applicationId}`, allowed: IN_SCOPE, refusal: "applications.forbidden" },
-    { name: "page the waiting applications", data: () => "apl:1", allowed: ANY_ROLE, refusal: "applications.forbidden" },
-    { name: "open the waiting applications from a reminder", data: () => "apl:new", allowed: ANY_ROLE, refusal: "applications.forbidden" },
-    { name: "open a member", data: () => `md:${targets.memberId}`, allowed: IN_SCOPE, refusal: "members.forbidden" },
-    { name: "record a member leaving", data: () => `mx:${targets.memberId}`, allowed: IN_SCOPE, refusal: "members.leave.refused.forbidden" },
-    { name: "revoke an invite", data: () => `invrv:${targets.inviteIds[0]}`, allowed: ["admin", "officerIn"], refusal: "invites.revoke.forbidden" },
-    { name: "page the audit log", data: () => `au:o:${targets.auditId}`, allowed: ["admin"], refusal: "audit.forbidden" },
-    { name: "open a unit's summary", data: () => `sm:d:${targets.unitId}:Y2026:0`, allowed: IN_SCOPE, refusal: "summary.chat.notAllowed" },
-    { name: "open the set-target form", data: () => `tgs:${targets.unitId}`, allowed: ["admin", "officerIn"], refusal: "targets.set.forbidden" },
-    { name: "edit a scheduled broadcast", data: () => `bce:${targets.broadcastId}`, allowed: ["admin", "officerIn"], refusal: "broadcasts.forbidden" },
-    { name: "cancel a scheduled broadcast", data: () => `bcx:${targets.broadcastId}`, allowed: ["admin", "officerIn"], refusal: "broadcasts.forbidden" },
-    { name: "list a broadcast's failures", data: () => `bcf:${targets.broadcastId}`, allowed: ["admin", "officerIn"], refusal: "broadcasts.forbidden" },
-    { name: "nudge the unions without a report", data: () => `rsn:${targets.unitId}:${vietnamWeekStart(new Date()).toISOString().slice(0, 10)}`, allowed: ["admin", "officerIn"], refusal: "report_status.forbidden" },
+  const BUTTONS: { name: string; data: () => string; allowed: readonly Persona[]; opens: string; refusal: string }[] = [
+    { name: "reject an application", data: () => `dec:r:${targets.applicationId}`, allowed: IN_SCOPE, opens: "decision", refusal: "decision.forbidden" },
+    { name: "open a waiting application's card", data: () => `apo:${targets.applicationId}`, allowed: IN_SCOPE, opens: "decision", refusal: "applications.forbidden" },
+    { name: "page the waiting applications", data: () => "apl:1", allowed: ANY_ROLE, opens: "applications", refusal: "applications.forbidden" },
+    { name: "open the waiting applications from a reminder", data: () => "apl:new", allowed: ANY_ROLE, opens: "applications", refusal: "applications.forbidden" },
+    { name: "open a member", data: () => `md:${targets.memberId}`, allowed: IN_SCOPE, opens: "members", refusal: "members.forbidden" },
+    { name: "record a member leaving", data: () => `mx:${targets.memberId}`, allowed: IN_SCOPE, opens: "members", refusal: "members.leave.refused.forbidden" },
+    { name: "revoke an invite", data: () => `invrv:${targets.inviteIds[0]}`, allowed: ["admin", "officerIn"], opens: "invites", refusal: "invites.revoke.forbidden" },
+    { name: "page the audit log", data: () => `au:o:${targets.auditId}`, allowed: ["admin"], opens: "audit", refusal: "audit.forbidden" },
+    { name: "open a unit's summary", data: () => `sm:d:${targets.unitId}:Y2026:0`, allowed: IN_SCOPE, opens: "summary", refusal: "summary.chat.notAllowed" },
+    { name: "open the set-target form", data: () => `tgs:${targets.unitId}`, allowed: ["admin", "officerIn"], opens: "targets", refusal: "targets.set.forbidden" },
+    { name: "edit a scheduled broadcast", data: () => `bce:${targets.broadcastId}`, allowed: ["admin", "officerIn"], opens: "broadcasts", refusal: "broadcasts.forbidden" },
+    { name: "cancel a scheduled broadcast", data: () => `bcx:${targets.broadcastId}`, allowed: ["admin", "officerIn"], opens: "broadcasts", refusal: "broadcasts.forbidden" },
+    { name: "list a broadcast's failures", data: () => `bcf:${targets.broadcastId}`, allowed: ["admin", "officerIn"], opens: "broadcasts", refusal: "broadcasts.forbidden" },
+    { name: "nudge the unions without a report", data: () => `rsn:${targets.unitId}:${vietnamWeekStart(new Date()).toISOString().slice(0, 10)}`, allowed: ["admin", "officerIn"], opens: "report_status", refusal: "report_status.forbidden" },
   ];
 
-  for (const { name, data, allowed, refusal } of BUTTONS) {
+  for (const { name, data, allowed, opens, refusal } of BUTTONS) {
     it(`${name}: ${allowed.join(", ")} may; the rest are refused`, async () => {
       for (const persona of PERSONAS) {
         const user = users[persona];
         const message = await firstReplyTo(user, "/help");
+        const since = h.fake.mark();
         const press = h.fake.pressButton(user, message, data(), { allowUnknownData: true });
         const answer = await h.fake.waitForCallbackAnswer(press.callbackQueryId, 10_000);
-        const refused = answer.payload.text === vi(refusal);
-        expect({ persona, refused }).toEqual({ persona, refused: !allowed.includes(persona) });
+        const answerText = String(answer.payload.text ?? "");
+        // A refusal is the callback's answer; what an allowed press opens is that answer or the next message or edit.
+        const shown = answerText || ((await h.fake.nextMessageTo(user, { since, timeoutMs: 10_000 })).text ?? "");
+        const outcome = outcomeOf(shown, vi(refusal), opens);
+        expect({ persona, outcome }).toEqual({ persona, outcome: allowed.includes(persona) ? "opened" : "refused" });
         await leave(user);
       }
       // Nothing was decided, nobody left, by any press.

@@ -1,0 +1,82 @@
+// Property-based fuzzing of a form's prompts through chat: a person is played to a prompt, then sends hostile texts
+// (hostile-text.ts) one after another. Whatever the text, the bot must answer with a text rendered from the locales:
+// either a specific problem followed by the same question again, or (the text was a valid answer) the form moves on
+// to its next question,
+// and then a new person is played to the prompt for the next text. Never the generic error, never silence, never a
+// crash; the test file checks afterwards that nothing was logged at error level.
+import fc from "fast-check";
+import { formTexts, type FormName } from "../../src/bot/forms.ts";
+import { tFor } from "../../src/i18n/i18n.ts";
+import type { Harness } from "../support/app.ts";
+import { Chat } from "../support/chat.ts";
+import type { JoinStep } from "../support/join-form.ts";
+import { keysIn } from "../support/locale-texts.ts";
+import { FUZZ_RUNS, FUZZ_SEED, hostileText } from "./hostile-text.ts";
+
+const vi = tFor("vi");
+
+export interface FormScript {
+  /** The conversation's name: a command typed in its middle is answered with its "busy" text. */
+  form: FormName;
+  /** The steps from a person's first message to the form's last question (each: what is sent, what it is answered with). */
+  steps: JoinStep[];
+  /** A new person who may open the form (given a role if the form needs one). */
+  newPerson(): Promise<Chat>;
+}
+
+type Verdict = { asked: "again"; problemKeys: string[] } | { asked: "next" } | { asked: "busy" } | { asked: "wrong"; text: string };
+
+const matches = (text: string, expected: string | RegExp) => (typeof expected === "string" ? text.includes(expected) : expected.test(text));
+
+/**
+ * What the first answer to a text sent at `question` shows: a problem rendered from the locales and the question
+ * again; or the form moved on, which is a choice closed with the answer ("question\n\n→ label") or the question
+ * that follows `question` in the script; or, to a text that looks like a command, the form's "answer the question
+ * above or /cancel"; anything else is wrong.
+ */
+function judge(input: string, text: string, question: string, script: FormScript, index: number): Verdict {
+  if (text === vi("error") || text === vi("unhandled")) return { asked: "wrong", text };
+  if (input.startsWith("/") && text === vi(formTexts(script.form).busy)) return { asked: "busy" };
+  const next = script.steps[index + 1]?.reply;
+  if (text.length > question.length && text.endsWith(question)) {
+    const problemKeys = keysIn(text.slice(0, -question.length).trim());
+    return problemKeys.length > 0 ? { asked: "again", problemKeys } : { asked: "wrong", text };
+  }
+  if (text.startsWith(`${question}\n\n→ `) || (next !== undefined && matches(text, next))) return { asked: "next" };
+  return { asked: "wrong", text };
+}
+
+/** Plays a new person through `steps[0..index]`; returns them and the question they then face. */
+async function playTo(script: FormScript, index: number): Promise<{ chat: Chat; question: string }> {
+  const chat = await script.newPerson();
+  let question = "";
+  for (const step of script.steps.slice(0, index + 1)) {
+    step.act(chat);
+    question = (await chat.expect(step.reply, 30_000)).text ?? "";
+  }
+  return { chat, question };
+}
+
+/** Fuzzes the question asked after `steps[index]`; returns how many texts were answered each way. */
+export async function fuzzPrompt(h: Harness, script: FormScript, index: number): Promise<Record<"again" | "next" | "busy", number>> {
+  let at = await playTo(script, index);
+  const counts = { again: 0, next: 0, busy: 0 };
+  await fc.assert(
+    fc.asyncProperty(hostileText, async (input) => {
+      const since = h.fake.mark();
+      at.chat.send(input);
+      const reply = await h.fake.nextMessageTo(at.chat.user, { since, timeoutMs: 30_000 });
+      const verdict = judge(input, reply.text ?? reply.caption ?? "", at.question, script, index);
+      if (verdict.asked === "wrong") throw new Error(`answered "${verdict.text.slice(0, 200)}" to ${JSON.stringify(input.slice(0, 200))}`);
+      counts[verdict.asked]++;
+      if (verdict.asked === "next") at = await playTo(script, index);
+    }),
+    { numRuns: FUZZ_RUNS, seed: FUZZ_SEED + index },
+  );
+  return counts;
+}
+
+/** Pino's error and fatal lines, which a fuzzed prompt must never cause. */
+export function errorsLogged(h: Harness): string[] {
+  return h.logs.lines.filter((line) => /"level":(50|60)/.test(line));
+}

@@ -1,0 +1,54 @@
+// Which locale keys a text the bot sent could have been rendered from. Tests use it to prove a reply came from a
+// feature's own texts (not a generic error that merely differs from the refusal), and the fuzz tier to prove that
+// every reply, whatever was typed, is a rendered locale text.
+import { resources, type Lang } from "../../src/i18n/i18n.ts";
+
+interface Template {
+  /** "namespace:dotted.key" */
+  key: string;
+  pattern: RegExp;
+  /** Characters of the template that are not placeholders: a template of only placeholders proves nothing. */
+  literal: number;
+}
+
+const PLACEHOLDER = /\{\{[^}]*\}\}|\$t\([^)]*\)/g;
+
+function toTemplate(key: string, text: string): Template {
+  const parts = text.split(PLACEHOLDER).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  return { key, pattern: new RegExp(parts.join("[\\s\\S]*?")), literal: parts.join("").replace(/\\/g, "").trim().length };
+}
+
+function flatten(ns: string, prefix: string, value: unknown, out: Template[]) {
+  if (typeof value === "string") out.push(toTemplate(`${ns}:${prefix}`, value));
+  else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) flatten(ns, prefix ? `${prefix}.${k}` : k, v, out);
+  }
+}
+
+const byLang = new Map<Lang, Template[]>();
+
+function templates(lang: Lang): Template[] {
+  let list = byLang.get(lang);
+  if (!list) {
+    list = [];
+    for (const [ns, tree] of Object.entries(resources[lang] ?? {})) flatten(ns, "", tree, list);
+    byLang.set(lang, list);
+  }
+  return list;
+}
+
+/** Every key ("ns:key") whose text, with its placeholders filled somehow, occurs in `text`; at least 6 literal characters. */
+export function keysIn(text: string, lang: Lang = "vi"): string[] {
+  return templates(lang)
+    .filter((tpl) => tpl.literal >= 6 && tpl.pattern.test(text))
+    .map((tpl) => tpl.key);
+}
+
+/** Whether `text` holds a text rendered from one of the keys under `prefix` ("members", "reports:reports.form", …). */
+export function fromKeys(text: string, prefix: string, lang: Lang = "vi"): boolean {
+  const [ns, key] = prefix.includes(":") ? prefix.split(":", 2) : [undefined, prefix];
+  return keysIn(text, lang).some((found) => {
+    const [foundNs, foundKey] = found.split(":", 2) as [string, string];
+    return (ns === undefined || foundNs === ns) && (foundKey === key || foundKey.startsWith(`${key}.`) || (ns === undefined && foundNs === key));
+  });
+}
