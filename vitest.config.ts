@@ -1,8 +1,16 @@
 import { defineConfig } from "vitest/config";
 
-// Every test that touches the store runs twice: on embedded PGlite, and on PostgreSQL when
-// TEST_DATABASE_URL names a server (CI sets it). Pure tests run once.
-const DB_TESTS = ["test/e2e/**/*.test.ts", "test/db/**/*.test.ts"];
+// Every test runs on embedded PGlite. When TEST_DATABASE_URL names a server (CI sets it), the tests where the engine
+// matters run again on PostgreSQL: the store's own tests (SQL, locks, transactions, triggers) and the chat journeys
+// that lean on them (several instances, outages, crashes, webhooks, bulk imports, the summary, decisions racing,
+// the personal-data rights). Chat-only behaviour (buttons, wording, roles, bad input) is the same on both engines
+// and runs once.
+const ENGINE_E2E = [
+  "instances", "broadcast-instances", "broadcast-outage", "broadcast-crash", "broadcast", "inbox-crash", "inbox-outage", "inbox",
+  "webhook", "operations", "big-import", "unit-import", "target-import", "summary", "summary-live", "decisions", "join",
+  "link", "mydata", "withdraw", "corrections", "data-request-reminders", "wave-announcement", "report",
+];
+const DB_TESTS = ["test/db/**/*.test.ts", ...ENGINE_E2E.map((name) => `test/e2e/${name}.test.ts`)];
 const shared = { testTimeout: 30_000, hookTimeout: 60_000, globalSetup: ["test/support/global-setup.ts"] };
 
 export default defineConfig({

@@ -1,20 +1,49 @@
 // Every question of the join form, from a poster's link, fuzzed with hostile texts (prompt-fuzzer.ts): a problem and
 // the question again, or the form moves on; never the generic error, never an error in the log, nothing stored.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tFor } from "../../src/i18n/i18n.ts";
 import { startHarness, type Harness } from "../support/app.ts";
 import { Chat } from "../support/chat.ts";
 import { loadDemo } from "../support/fixtures.ts";
 import { joinSteps, workerNo } from "../support/join-form.ts";
-import { errorsLogged, fuzzPrompt, type FormScript } from "./prompt-fuzzer.ts";
+import { patternOf } from "../support/locale-texts.ts";
+import { errorsLogged, fuzzPrompt, type FormScript, type FormStep } from "./prompt-fuzzer.ts";
 
-const steps = joinSteps(workerNo(7));
-/** The prompts: after the language is chosen (the consent) up to the summary's "send"; the last step files the form. */
-const PROMPTS = steps.slice(1, -1).map((step, i) => ({ index: i + 1, question: String(step.reply).slice(0, 50) }));
+const vi = tFor("vi");
+const text = (value: string) => (chat: Chat) => chat.send(value);
+const press = (label: string) => (chat: Chat) => chat.press(label);
+
+/** From a poster's link: the workplace is known, the ethnicity skipped. */
+const fromPoster = joinSteps(workerNo(7));
+/**
+ * Without a poster, by a foreign worker with a long contract, whose workplace is not in the list, giving the
+ * ethnicity: the questions the poster's path does not ask.
+ */
+const unlisted: FormStep[] = [
+  ...fromPoster.slice(0, 7).map((step, i) => (i === 0 ? { ...step, act: text("/start") } : step)),
+  { act: press(vi("join.fields.nationality.FOREIGN")), reply: vi("join.fields.longContract.ask") },
+  { act: press(vi("join.fields.longContract.yes")), reply: vi("join.fields.workplace.ask") },
+  { act: text("khong co cong ty nay"), reply: patternOf("join.fields.workplace.none"), or: [vi("join.fields.workplace.pick")] },
+  { act: press(vi("join.fields.workplace.not_listed")), reply: vi("join.fields.workplace.employer_ask") },
+  { act: text("Công ty TNHH Hoa Sen"), reply: vi("join.fields.workplace.address_ask") },
+  { act: text("Phường Tân Phong, Lai Châu"), reply: vi("join.fields.workplace.upper_ask") },
+  { act: text("tan phong"), reply: vi("join.fields.workplace.upper_pick"), or: [patternOf("join.fields.workplace.upper_none")] },
+  { act: (chat) => chat.press(chat.fake.lastMessageTo(chat.user)!.reply_markup!.inline_keyboard[0]![0]!.text), reply: vi("join.fields.jobPosition.ask") },
+  { act: text("Thợ may"), reply: vi("join.fields.ethnicity.consent").slice(0, 40) },
+  { act: press(vi("join.fields.ethnicity.agree")), reply: vi("join.fields.ethnicity.ask") },
+  { act: text("Thái"), reply: vi("join.summary.title") },
+];
+
+/** Each path, and the first step after which a prompt of its own waits (the unlisted path shares its start). */
+const PATHS: [string, FormStep[], number][] = [
+  ["from a poster", fromPoster, 1],
+  ["unlisted workplace", unlisted, 7],
+];
 
 describe("join form prompts under hostile text", { timeout: 300_000 }, () => {
   let h: Harness;
   let nextId = 810_000;
-  const script: FormScript = { form: "join", steps, newPerson: async () => new Chat(h.fake, { id: nextId++, first_name: "Fuzz", language_code: "vi" }) };
+  const newPerson = async () => new Chat(h.fake, { id: nextId++, first_name: "Fuzz", language_code: "vi" });
 
   beforeAll(async () => {
     h = await startHarness({ logLevel: "warn" });
@@ -22,12 +51,17 @@ describe("join form prompts under hostile text", { timeout: 300_000 }, () => {
   });
   afterAll(() => h?.close());
 
-  for (const { index, question } of PROMPTS) {
-    it(`asks again or moves on: "${question}…"`, async () => {
-      const counts = await fuzzPrompt(h, script, index);
-      expect(counts.again + counts.next + counts.busy).toBeGreaterThan(0);
-      expect(errorsLogged(h)).toEqual([]);
-    });
+  for (const [path, steps, first] of PATHS) {
+    const script: FormScript = { form: "join", steps, newPerson };
+    // Every step but the last leaves a question waiting (the last files the form, or shows the summary).
+    for (let index = first; index < steps.length - 1; index++) {
+      const question = String(steps[index]!.reply).replace(/^\/|\/$/g, "").slice(0, 50);
+      it(`${path}: asks again or moves on at "${question}…"`, async () => {
+        const counts = await fuzzPrompt(h, script, index);
+        expect(counts.again + counts.next + counts.busy).toBeGreaterThan(0);
+        expect(errorsLogged(h)).toEqual([]);
+      });
+    }
   }
 
   it("stored no application: no fuzzed text reached the summary's send", async () => {

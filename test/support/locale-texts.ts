@@ -52,3 +52,10 @@ export function fromKeys(text: string, prefix: string, lang: Lang = "vi"): boole
     return (ns === undefined || foundNs === ns) && (foundKey === key || foundKey.startsWith(`${key}.`) || (ns === undefined && foundNs === key));
   });
 }
+
+/** A pattern for the text of `key` ("ns:key" or a key of any namespace) with any values in its placeholders. */
+export function patternOf(key: string, lang: Lang = "vi"): RegExp {
+  const found = templates(lang).find((tpl) => tpl.key === key || tpl.key.endsWith(`:${key}`));
+  if (!found) throw new Error(`no locale key ${key}`);
+  return found.pattern;
+}

@@ -1,0 +1,159 @@
+// The prompts of the forms chairs and officers fill in, fuzzed with hostile texts (prompt-fuzzer.ts): the weekly
+// report, setting a target, rejecting an application (the reason), recording a member leaving, a broadcast and an
+// invite. Nothing fuzzed is
+// ever confirmed, so the store keeps no report, no target, no decision and no leave.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { weekRange } from "../../src/bot/reports/conversation.ts";
+import { weekOf } from "../../src/drive/reports.ts";
+import { tFor } from "../../src/i18n/i18n.ts";
+import { findUnitByCode } from "../../src/organisation/units.ts";
+import type { TestUser } from "../fake-telegram/server.ts";
+import { startHarness, type Harness } from "../support/app.ts";
+import { Chat } from "../support/chat.ts";
+import { fileApplication, grant, loadDemo } from "../support/fixtures.ts";
+import type { JoinStep } from "../support/join-form.ts";
+import { patternOf } from "../support/locale-texts.ts";
+import { errorsLogged, fuzzPrompt, type FormScript } from "./prompt-fuzzer.ts";
+
+const vi = tFor("vi");
+const text = (value: string) => (chat: Chat) => chat.send(value);
+const press = (label: string) => (chat: Chat) => chat.press(label);
+/** Taps a button with this data on the newest message, as a button of an earlier message would be tapped. */
+const tap = (data: () => string) => (chat: Chat) => chat.fake.pressButton(chat.user, chat.fake.lastMessageTo(chat.user)!, data(), { allowUnknownData: true });
+/** Taps the first button of the newest message that shows buttons. */
+const tapFirst = (chat: Chat) => {
+  const message = chat.fake.messagesTo(chat.user).findLast((m) => m.reply_markup?.inline_keyboard.length);
+  return chat.press(message!.reply_markup!.inline_keyboard[0]![0]!.text);
+};
+
+describe("officers' form prompts under hostile text", { timeout: 300_000 }, () => {
+  let h: Harness;
+  let nextId = 820_000;
+  const ids = { applicationId: "", memberId: "" };
+  const person = async (role: "CHAIR" | "OFFICER", unit: string): Promise<Chat> => {
+    const user: TestUser = { id: nextId++, first_name: "Fuzz", language_code: "vi" };
+    await grant(h.db.prisma, user, role, unit);
+    return new Chat(h.fake, user);
+  };
+
+  const range = weekRange(weekOf(new Date()));
+  const report: FormScript = {
+    form: "report",
+    newPerson: () => person("CHAIR", "LC-DK-CSLC"),
+    steps: [
+      { act: text("/report"), reply: patternOf("reports.week_ask") },
+      { act: press(vi("reports.week_this", { range })), reply: vi("reports.ask.admitted") },
+      { act: text("1"), reply: vi("reports.ask.reduced") },
+      { act: text("0"), reply: vi("reports.ask.totalMembers") },
+      { act: text("1028"), reply: vi("reports.ask.totalWorkers") },
+      { act: text("1164"), reply: vi("reports.ask.partyIntroduced") },
+      { act: text("2"), reply: vi("reports.ask.partyAdmitted") },
+      { act: text("1"), reply: vi("reports.ask.propagandaSessions") },
+      { act: text("1"), reply: vi("reports.ask.propagandaParticipants") },
+      { act: text("40"), reply: vi("reports.ask.difficulties", { max: 1000 }) },
+      { act: text(vi("reports.skip")), reply: /./ },
+    ],
+  };
+  const setTarget: FormScript = {
+    form: "target-set",
+    newPerson: () => person("OFFICER", "LC-DK"),
+    steps: [
+      { act: text("/set_target"), reply: vi("targets.set.askUnit") },
+      { act: text("LC-DK-CSLC"), reply: patternOf("targets.set.askPeriod") },
+      { act: tapFirst, reply: patternOf("targets.set.askMetric") },
+      { act: tapFirst, reply: patternOf("targets.set.askValue") },
+      { act: text("1.200"), reply: patternOf("targets.set.summary") },
+    ],
+  };
+  const reject: FormScript = {
+    form: "reject-application",
+    newPerson: async () => {
+      // Each person rejects an application of their own: a reason that is valid decides it.
+      ids.applicationId = (await fileApplication(h.db.prisma, { id: nextId + 50_000 }, "LC-DK-CSLC")).applicationId;
+      return person("CHAIR", "LC-DK-CSLC");
+    },
+    steps: [
+      { act: text("/help"), reply: vi("help.intro") },
+      { act: tap(() => `dec:r:${ids.applicationId}`), reply: vi("decision.reason_ask") },
+      { act: text("Chưa đủ hồ sơ"), reply: /./ },
+    ],
+  };
+  const leave: FormScript = {
+    form: "members-leave",
+    newPerson: () => person("CHAIR", "LC-DK-CSLC"),
+    steps: [
+      { act: text("/help"), reply: vi("help.intro") },
+      { act: tap(() => `mx:${ids.memberId}`), reply: patternOf("members.leave.reason_ask") },
+      { act: press(vi("members.reason.LEFT_COMPANY")), reply: patternOf("members.leave.date_ask") },
+      { act: text(vi("members.leave.today")), reply: vi("members.leave.note_ask", { max: 300 }) },
+      { act: text(vi("members.leave.skip")), reply: patternOf("members.leave.confirm_ask") },
+      { act: text("/cancel"), reply: /./ },
+    ],
+  };
+  const broadcast: FormScript = {
+    form: "broadcast",
+    newPerson: () => person("OFFICER", "LC-DK"),
+    steps: [
+      { act: text("/broadcast"), reply: vi("broadcasts.ask_audience") },
+      { act: press(vi("broadcasts.audience.CHAIRS")), reply: patternOf("broadcasts.ask_unit") },
+      { act: press(vi("broadcasts.unit_code")), reply: vi("broadcasts.ask_unit_code") },
+      { act: text("lc-dk-cslc"), reply: vi("broadcasts.ask_language") },
+      { act: press(vi("broadcasts.languages.vi")), reply: vi("broadcasts.ask_channel") },
+      { act: press(vi("broadcasts.any_channel")), reply: vi("broadcasts.ask_text", { max: 3500 }) },
+      { act: text("Họp công đoàn lúc 15:00 thứ Sáu."), reply: vi("broadcasts.ask_photo") },
+      { act: press(vi("broadcasts.no_photo")), reply: vi("broadcasts.ask_when") },
+      { act: press(vi("broadcasts.when_now")), reply: vi("broadcasts.ask_urgent") },
+      { act: press(vi("broadcasts.urgent_no")), reply: patternOf("broadcasts.summary") },
+      { act: text("/cancel"), reply: /./ },
+    ],
+  };
+  const invite: FormScript = {
+    form: "invite",
+    newPerson: () => person("OFFICER", "LC-DK"),
+    steps: [
+      { act: text("/invite"), reply: vi("invites.ask_role") },
+      { act: press(vi("invites.roles.CHAIR")), reply: vi("invites.ask_unit_grassroots") },
+      { act: text("cao su"), reply: vi("invites.unit_pick") },
+      { act: tapFirst, reply: vi("invites.ask_validity") },
+      { act: text("/cancel"), reply: /./ },
+    ],
+  };
+  /** Each form, and its first step after which a prompt waits ("/help" only shows a message to tap on). */
+  const FORMS: [string, FormScript, number][] = [
+    ["weekly report", report, 0],
+    ["set a target", setTarget, 0],
+    ["reject an application", reject, 1],
+    ["record a member leaving", leave, 1],
+    ["broadcast", broadcast, 0],
+    ["invite", invite, 0],
+  ];
+
+  beforeAll(async () => {
+    h = await startHarness({ logLevel: "warn" });
+    await loadDemo(h.db.prisma);
+    const unit = (await findUnitByCode(h.db.prisma, "LC-DK-CSLC"))!;
+    ids.memberId = (await h.db.prisma.member.create({ data: { unitId: unit.id, fullName: "Lò Văn Mạnh", searchName: "lo van manh", joinedAt: new Date("2024-05-10") } })).id;
+  });
+  afterAll(() => h?.close());
+
+  for (const [name, script, first] of FORMS) {
+    // Every step but the last leaves a question waiting.
+    for (let index = first; index < script.steps.length - 1; index++) {
+      const asked = String(script.steps[index]!.reply).replace(/^\/|\/$/g, "").replaceAll("[\\s\\S]*?", "…").replace(/\\/g, "");
+      it(`${name}: asks again or moves on at "${asked.slice(0, 40)}"`, async () => {
+        const counts = await fuzzPrompt(h, script, index);
+        expect(counts.again + counts.next + counts.busy).toBeGreaterThan(0);
+        expect(errorsLogged(h)).toEqual([]);
+      });
+    }
+  }
+
+  it("confirmed nothing: no report, no target, no leave, no broadcast; no application approved", async () => {
+    const prisma = h.db.prisma;
+    expect(await prisma.broadcast.count()).toBe(0);
+    expect(await prisma.weeklyReport.count()).toBe(0);
+    expect(await prisma.target.count()).toBe(0);
+    expect((await prisma.member.findUniqueOrThrow({ where: { id: ids.memberId } })).leftOn).toBeNull();
+    expect(await prisma.application.count({ where: { status: "APPROVED" } })).toBe(0);
+  });
+});
