@@ -1,6 +1,6 @@
 // The prompts of the forms chairs and officers fill in, fuzzed with hostile texts (prompt-fuzzer.ts): the weekly
-// report, setting a target, rejecting an application (the reason), recording a member leaving, a broadcast and an
-// invite. Nothing fuzzed is
+// report, setting a target, rejecting an application (the reason), recording a member leaving, a broadcast, an
+// invite, a poster, and a worker correcting their application. Nothing fuzzed is
 // ever confirmed, so the store keeps no report, no target, no decision and no leave.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { weekRange } from "../../src/bot/reports/conversation.ts";
@@ -118,6 +118,30 @@ describe("officers' form prompts under hostile text", { timeout: 300_000 }, () =
       { act: text("/cancel"), reply: /./ },
     ],
   };
+  const poster: FormScript = {
+    form: "poster",
+    newPerson: () => person("OFFICER", "LC"),
+    steps: [
+      { act: text("/poster"), reply: vi("posters.ask_query") },
+      { act: text("cao su"), reply: vi("posters.pick") },
+      { act: text("/cancel"), reply: /./ },
+    ],
+  };
+  const correct: FormScript = {
+    form: "correct",
+    newPerson: async () => {
+      // A worker whose application waits: they correct it themselves.
+      const user: TestUser = { id: nextId++, first_name: "Fuzz", language_code: "vi" };
+      await fileApplication(h.db.prisma, user, "LC-DK-CSLC");
+      return new Chat(h.fake, user);
+    },
+    steps: [
+      { act: text("/correct"), reply: patternOf("corrections.choose_field_application") },
+      { act: press(vi("corrections.fields.phone")), reply: patternOf("corrections.ask.phone") },
+      { act: text("0987 654 321"), reply: patternOf("corrections.confirm") },
+      { act: text("/cancel"), reply: /./ },
+    ],
+  };
   /** Each form, and its first step after which a prompt waits ("/help" only shows a message to tap on). */
   const FORMS: [string, FormScript, number][] = [
     ["weekly report", report, 0],
@@ -126,6 +150,8 @@ describe("officers' form prompts under hostile text", { timeout: 300_000 }, () =
     ["record a member leaving", leave, 1],
     ["broadcast", broadcast, 0],
     ["invite", invite, 0],
+    ["poster", poster, 0],
+    ["a worker's correction", correct, 0],
   ];
 
   beforeAll(async () => {
