@@ -131,7 +131,8 @@ describe.skipIf(ENGINE !== "postgres")("three instances on one PostgreSQL, webho
   it("answers each of 48 workers exactly as one instance does, with updates spread, doubled and back to back", async () => {
     // Side by side: the single instance's answers are the reference, computed on a store of its own.
     const [single, three] = await Promise.all([run(1), run(3)]);
-    expect(three.duplicates).toBeGreaterThan(100);
+    // One update in eight was delivered twice: about 1.5 per chat.
+    expect(three.duplicates).toBeGreaterThan(CHATS);
     expect(three.applications).toBe(CHATS);
     expect(single.applications).toBe(CHATS);
     // Each differing worker with the first message that differs, one instance's then three's.

@@ -5,13 +5,11 @@ import { tFor } from "../../src/i18n/i18n.ts";
 import { startHarness, type Harness } from "../support/app.ts";
 import { Chat } from "../support/chat.ts";
 import { loadDemo } from "../support/fixtures.ts";
-import { joinSteps, workerNo } from "../support/join-form.ts";
+import { joinSteps, press, tapFirst, text, workerNo } from "../support/join-form.ts";
 import { patternOf } from "../support/locale-texts.ts";
 import { errorsLogged, fuzzPrompt, type FormScript, type FormStep } from "./prompt-fuzzer.ts";
 
 const vi = tFor("vi");
-const text = (value: string) => (chat: Chat) => chat.send(value);
-const press = (label: string) => (chat: Chat) => chat.press(label);
 
 /** From a poster's link: the workplace is known, the ethnicity skipped. */
 const fromPoster = joinSteps(workerNo(7));
@@ -28,7 +26,7 @@ const unlisted: FormStep[] = [
   { act: text("Công ty TNHH Hoa Sen"), reply: vi("join.fields.workplace.address_ask") },
   { act: text("Phường Tân Phong, Lai Châu"), reply: vi("join.fields.workplace.upper_ask") },
   { act: text("tan phong"), reply: vi("join.fields.workplace.upper_pick"), or: [patternOf("join.fields.workplace.upper_none")] },
-  { act: (chat) => chat.press(chat.fake.lastMessageTo(chat.user)!.reply_markup!.inline_keyboard[0]![0]!.text), reply: vi("join.fields.jobPosition.ask") },
+  { act: tapFirst, reply: vi("join.fields.jobPosition.ask") },
   { act: text("Thợ may"), reply: vi("join.fields.ethnicity.consent").slice(0, 40) },
   { act: press(vi("join.fields.ethnicity.agree")), reply: vi("join.fields.ethnicity.ask") },
   { act: text("Thái"), reply: vi("join.summary.title") },

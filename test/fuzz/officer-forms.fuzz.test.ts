@@ -11,20 +11,13 @@ import type { TestUser } from "../fake-telegram/server.ts";
 import { startHarness, type Harness } from "../support/app.ts";
 import { Chat } from "../support/chat.ts";
 import { fileApplication, grant, loadDemo } from "../support/fixtures.ts";
-import type { JoinStep } from "../support/join-form.ts";
+import { press, tapFirst, text } from "../support/join-form.ts";
 import { patternOf } from "../support/locale-texts.ts";
 import { errorsLogged, fuzzPrompt, type FormScript } from "./prompt-fuzzer.ts";
 
 const vi = tFor("vi");
-const text = (value: string) => (chat: Chat) => chat.send(value);
-const press = (label: string) => (chat: Chat) => chat.press(label);
 /** Taps a button with this data on the newest message, as a button of an earlier message would be tapped. */
 const tap = (data: () => string) => (chat: Chat) => chat.fake.pressButton(chat.user, chat.fake.lastMessageTo(chat.user)!, data(), { allowUnknownData: true });
-/** Taps the first button of the newest message that shows buttons. */
-const tapFirst = (chat: Chat) => {
-  const message = chat.fake.messagesTo(chat.user).findLast((m) => m.reply_markup?.inline_keyboard.length);
-  return chat.press(message!.reply_markup!.inline_keyboard[0]![0]!.text);
-};
 
 describe("officers' form prompts under hostile text", { timeout: 300_000 }, () => {
   let h: Harness;

@@ -22,8 +22,16 @@ export interface Worker {
   jobPosition: string;
 }
 
-const text = (value: string) => (chat: Chat) => chat.send(value);
-const press = (label: string) => (chat: Chat) => chat.press(label);
+/** A step's act: types a text. */
+export const text = (value: string) => (chat: Chat) => chat.send(value);
+/** A step's act: taps the button with this label. */
+export const press = (label: string) => (chat: Chat) => chat.press(label);
+/** A step's act: taps the first button of the newest message that shows buttons (a search's first result). */
+export const tapFirst = (chat: Chat) => {
+  const message = chat.fake.messagesTo(chat.user).findLast((m) => m.reply_markup?.inline_keyboard.length);
+  if (!message) throw new Error("no message with buttons in the chat");
+  return chat.press(message.reply_markup!.inline_keyboard[0]![0]!.text);
+};
 
 export function joinSteps(worker: Worker): JoinStep[] {
   return [
