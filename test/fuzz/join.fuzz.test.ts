@@ -62,7 +62,11 @@ describe("join form prompts under hostile text", { timeout: 300_000 }, () => {
     }
   }
 
-  it("stored no application: no fuzzed text reached the summary's send", async () => {
-    expect(await h.db.prisma.application.count()).toBe(0);
+  it("stored no fuzzed text: an application a typed \"1\" sent from the summary holds the script's answers", async () => {
+    const worker = workerNo(7);
+    for (const a of await h.db.prisma.application.findMany()) {
+      expect({ fullName: a.fullName, phone: a.phone }).toEqual({ fullName: worker.fullName, phone: `+84${worker.phone.slice(1)}` });
+      expect([worker.jobPosition, "Thợ may"]).toContain(a.jobPosition);
+    }
   });
 });

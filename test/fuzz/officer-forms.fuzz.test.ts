@@ -37,7 +37,7 @@ describe("officers' form prompts under hostile text", { timeout: 300_000 }, () =
       { act: text("/report"), reply: patternOf("reports.week_ask") },
       { act: press(vi("reports.week_this", { range })), reply: vi("reports.ask.admitted") },
       { act: text("1"), reply: vi("reports.ask.reduced") },
-      { act: text("0"), reply: vi("reports.ask.totalMembers") },
+      { act: text("0"), reply: vi("reports.ask.totalMembers"), or: [patternOf("reports.reductions_intro")] },
       { act: text("1028"), reply: vi("reports.ask.totalWorkers") },
       { act: text("1164"), reply: vi("reports.ask.partyIntroduced") },
       { act: text("2"), reply: vi("reports.ask.partyAdmitted") },
@@ -73,7 +73,12 @@ describe("officers' form prompts under hostile text", { timeout: 300_000 }, () =
   };
   const leave: FormScript = {
     form: "members-leave",
-    newPerson: () => person("CHAIR", "LC-DK-CSLC"),
+    newPerson: async () => {
+      // Each person records a member of their own leaving: a typed "1" at the confirmation records it.
+      const unit = (await findUnitByCode(h.db.prisma, "LC-DK-CSLC"))!;
+      ids.memberId = (await h.db.prisma.member.create({ data: { unitId: unit.id, fullName: "Lò Văn Mạnh", searchName: "lo van manh", joinedAt: new Date("2024-05-10") } })).id;
+      return person("CHAIR", "LC-DK-CSLC");
+    },
     steps: [
       { act: text("/help"), reply: vi("help.intro") },
       { act: tap(() => `mx:${ids.memberId}`), reply: patternOf("members.leave.reason_ask") },
@@ -150,8 +155,6 @@ describe("officers' form prompts under hostile text", { timeout: 300_000 }, () =
   beforeAll(async () => {
     h = await startHarness({ logLevel: "warn" });
     await loadDemo(h.db.prisma);
-    const unit = (await findUnitByCode(h.db.prisma, "LC-DK-CSLC"))!;
-    ids.memberId = (await h.db.prisma.member.create({ data: { unitId: unit.id, fullName: "Lò Văn Mạnh", searchName: "lo van manh", joinedAt: new Date("2024-05-10") } })).id;
   });
   afterAll(() => h?.close());
 
@@ -167,12 +170,12 @@ describe("officers' form prompts under hostile text", { timeout: 300_000 }, () =
     }
   }
 
-  it("confirmed nothing: no report, no target, no leave, no broadcast; no application approved", async () => {
+  it("stored no fuzzed text: no report or target (their last question is not fuzzed), and what a typed \"1\" confirmed holds the script's answers", async () => {
     const prisma = h.db.prisma;
-    expect(await prisma.broadcast.count()).toBe(0);
     expect(await prisma.weeklyReport.count()).toBe(0);
     expect(await prisma.target.count()).toBe(0);
-    expect((await prisma.member.findUniqueOrThrow({ where: { id: ids.memberId } })).leftOn).toBeNull();
+    for (const b of await prisma.broadcast.findMany()) expect(b.text).toBe("Họp công đoàn lúc 15:00 thứ Sáu.");
+    for (const m of await prisma.member.findMany({ where: { leftOn: { not: null } } })) expect([m.fullName, m.leaveNote ?? null]).toEqual(["Lò Văn Mạnh", null]);
     expect(await prisma.application.count({ where: { status: "APPROVED" } })).toBe(0);
   });
 });
