@@ -8,7 +8,7 @@ import { defineConfig } from "vitest/config";
 const ENGINE_E2E = [
   "instances", "broadcast-instances", "broadcast-outage", "broadcast-crash", "broadcast", "inbox-crash", "inbox-outage", "inbox",
   "webhook", "operations", "big-import", "unit-import", "target-import", "summary", "summary-live", "decisions", "join",
-  "link", "mydata", "withdraw", "corrections", "data-request-reminders", "wave-announcement", "report",
+  "link", "mydata", "withdraw", "corrections", "data-request-reminders", "wave-announcement", "report", "reminder-schedule",
 ];
 const DB_TESTS = ["test/db/**/*.test.ts", ...ENGINE_E2E.map((name) => `test/e2e/${name}.test.ts`)];
 const shared = { testTimeout: 30_000, hookTimeout: 60_000, globalSetup: ["test/support/global-setup.ts"] };
