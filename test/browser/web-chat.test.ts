@@ -23,6 +23,7 @@ import { formatVietnamDate } from "../../src/shared/time.ts";
 import { launchBrowser, Screenshots, skipBrowserTests } from "../support/browser.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { joinSteps, type Worker } from "../support/join-form.ts";
+import { escapeRegExp } from "../support/locale-texts.ts";
 import type { Chat } from "../support/chat.ts";
 
 const vi = tFor("vi");
@@ -41,7 +42,6 @@ type Match = string | RegExp;
 /** Line breaks may be newlines or <br>; compare texts with every run of white space as one space. */
 const squash = (s: string) => s.replace(/\s+/g, " ").trim();
 const matches = (text: string, match: Match) => (typeof match === "string" ? squash(text).includes(squash(match)) : match.test(squash(text)));
-const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const exactly = (label: string) => new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`);
 
 /** One person's window: what they see and do, through the DOM conventions of the web chat. */

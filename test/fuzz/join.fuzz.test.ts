@@ -1,5 +1,5 @@
-// Every question of the join form, from a poster's link, fuzzed with hostile texts (prompt-fuzzer.ts): a problem and
-// the question again, or the form moves on; never the generic error, never an error in the log, nothing stored.
+// Every question of the join form, on both its paths, fuzzed with hostile texts (prompt-fuzzer.ts): a problem and the
+// question again, or the form moves on; never the generic error, never an error in the log, no fuzzed text stored.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tFor } from "../../src/i18n/i18n.ts";
 import { startHarness, type Harness } from "../support/app.ts";
@@ -7,7 +7,7 @@ import { Chat } from "../support/chat.ts";
 import { loadDemo } from "../support/fixtures.ts";
 import { joinSteps, press, tapFirst, text, workerNo } from "../support/join-form.ts";
 import { patternOf } from "../support/locale-texts.ts";
-import { errorsLogged, fuzzPrompt, type FormScript, type FormStep } from "./prompt-fuzzer.ts";
+import { itFuzzesEachPrompt, type FormStep } from "./prompt-fuzzer.ts";
 
 const vi = tFor("vi");
 
@@ -49,18 +49,7 @@ describe("join form prompts under hostile text", { timeout: 300_000 }, () => {
   });
   afterAll(() => h?.close());
 
-  for (const [path, steps, first] of PATHS) {
-    const script: FormScript = { form: "join", steps, newPerson };
-    // Every step but the last leaves a question waiting (the last files the form, or shows the summary).
-    for (let index = first; index < steps.length - 1; index++) {
-      const question = String(steps[index]!.reply).replace(/^\/|\/$/g, "").slice(0, 50);
-      it(`${path}: asks again or moves on at "${question}…"`, async () => {
-        const counts = await fuzzPrompt(h, script, index);
-        expect(counts.again + counts.next + counts.busy).toBeGreaterThan(0);
-        expect(errorsLogged(h)).toEqual([]);
-      });
-    }
-  }
+  for (const [path, steps, first] of PATHS) itFuzzesEachPrompt(path, { form: "join", steps, newPerson }, first, () => h);
 
   it("stored no fuzzed text: an application a typed \"1\" sent from the summary holds the script's answers", async () => {
     const worker = workerNo(7);

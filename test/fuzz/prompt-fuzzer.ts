@@ -2,8 +2,9 @@
 // (hostile-text.ts) one after another. Whatever the text, the bot must answer with a text rendered from the locales:
 // either a specific problem followed by the same question again, or (the text was a valid answer) the form moves on
 // to its next question, and then a new person is played to the prompt for the next text. Never the generic error,
-// never silence, never a crash; the test file checks afterwards that nothing was logged at error level.
+// never silence, never a crash, and nothing logged at error level.
 import fc from "fast-check";
+import { expect, it } from "vitest";
 import { formTexts, type FormName } from "../../src/bot/forms.ts";
 import { tFor } from "../../src/i18n/i18n.ts";
 import type { Harness } from "../support/app.ts";
@@ -62,7 +63,7 @@ async function playTo(script: FormScript, index: number): Promise<{ chat: Chat; 
 }
 
 /** Fuzzes the question asked after `steps[index]`; returns how many texts were answered each way. */
-export async function fuzzPrompt(h: Harness, script: FormScript, index: number): Promise<Record<"again" | "next" | "busy", number>> {
+async function fuzzPrompt(h: Harness, script: FormScript, index: number): Promise<Record<"again" | "next" | "busy", number>> {
   let at = await playTo(script, index);
   const counts = { again: 0, next: 0, busy: 0 };
   await fc.assert(
@@ -88,6 +89,25 @@ export async function fuzzPrompt(h: Harness, script: FormScript, index: number):
 }
 
 /** Pino's error and fatal lines, which a fuzzed prompt must never cause. */
-export function errorsLogged(h: Harness): string[] {
+function errorsLogged(h: Harness): string[] {
   return h.logs.lines.filter((line) => /"level":(50|60)/.test(line));
+}
+
+/** A prompt's name in a test title: its question, or the text of the pattern that matches it. */
+const promptLabel = (reply: string | RegExp) =>
+  String(reply).replace(/^\/|\/$/g, "").replaceAll("[\\s\\S]*?", "…").replace(/\\/g, "").slice(0, 50);
+
+/**
+ * One test per prompt of `script`, from the question after `steps[first]` on: every step but the last leaves a
+ * question waiting. `harness` is read when the tests run (it is started in the file's beforeAll).
+ */
+export function itFuzzesEachPrompt(name: string, script: FormScript, first: number, harness: () => Harness): void {
+  for (let index = first; index < script.steps.length - 1; index++) {
+    it(`${name}: asks again or moves on at "${promptLabel(script.steps[index]!.reply)}"`, async () => {
+      const h = harness();
+      const counts = await fuzzPrompt(h, script, index);
+      expect(counts.again + counts.next + counts.busy).toBeGreaterThan(0);
+      expect(errorsLogged(h)).toEqual([]);
+    });
+  }
 }

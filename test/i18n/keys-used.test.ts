@@ -17,6 +17,7 @@ import { join, relative } from "node:path";
 import ts from "typescript";
 import { beforeAll, describe, expect, it } from "vitest";
 import { LANGUAGES, localesDir } from "../../src/i18n/i18n.ts";
+import { escapeRegExp, flattenLocale } from "../support/locale-texts.ts";
 
 const ROOT = join(localesDir, "..");
 const SRC = join(ROOT, "src");
@@ -47,15 +48,6 @@ type KeyIndex = {
   topLevel: Record<string, Set<string>>;
 };
 
-function flatten(value: unknown, prefix = "", out: Record<string, string> = {}): Record<string, string> {
-  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
-  } else {
-    out[prefix] = String(value);
-  }
-  return out;
-}
-
 const PLURAL_SUFFIX = /_(zero|one|two|few|many|other)$/;
 
 /** Locale JSON per lang and ns → index; `x_one` / `x_other` count as `x` (when `x_other` exists). */
@@ -67,12 +59,12 @@ function buildIndex(data: Record<string, Record<string, unknown>>): KeyIndex {
   for (const lang of langs) {
     keys[lang] = {};
     for (const ns of namespaces) {
-      const flat = flatten(data[lang]?.[ns] ?? {});
+      const flat = flattenLocale(data[lang]?.[ns] ?? {});
       const map = new Map<string, Set<string>>();
       for (const [key, value] of Object.entries(flat)) {
         const base = PLURAL_SUFFIX.test(key) && `${key.replace(PLURAL_SUFFIX, "")}_other` in flat ? key.replace(PLURAL_SUFFIX, "") : key;
         const vars = map.get(base) ?? new Set<string>();
-        for (const m of value.matchAll(/\{\{-?\s*([^{}\s,]+)[^{}]*\}\}/g)) vars.add(m[1] ?? "");
+        for (const m of String(value).matchAll(/\{\{-?\s*([^{}\s,]+)[^{}]*\}\}/g)) vars.add(m[1] ?? "");
         map.set(base, vars);
         topLevel[ns]?.add(base.split(".")[0] ?? base);
       }
@@ -163,7 +155,6 @@ function literalValues(type: ts.Type): string[] | undefined {
   return out.length > 0 && out.length <= 100 ? out : undefined;
 }
 
-const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 function splitNs(key: string, index: KeyIndex): { ns?: string; key: string } | undefined {
   const m = KEY_SHAPE.exec(key);

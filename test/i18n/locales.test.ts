@@ -5,18 +5,10 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_LANG, LANGUAGES, localesDir } from "../../src/i18n/i18n.ts";
+import { flattenLocale } from "../support/locale-texts.ts";
 
+// flattenLocale: nested JSON → { "a.b.c": value }; arrays and other non-objects are leaves (and then fail the string check).
 type Flat = Record<string, unknown>;
-
-/** Nested JSON → { "a.b.c": value }; arrays and other non-objects are leaves (and then fail the string check). */
-function flatten(value: unknown, prefix = "", out: Flat = {}): Flat {
-  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
-  } else {
-    out[prefix] = value;
-  }
-  return out;
-}
 
 // i18next plural suffixes. `key_<category>` counts as a plural form only if `key_other` exists too, so a key that
 // merely ends in "_one" or "_many" (say "too_many") is not mistaken for one.
@@ -177,7 +169,7 @@ function load(lang: string, ns: string): { flat: Flat; error?: string } {
   try {
     const parsed: unknown = JSON.parse(readFileSync(join(localesDir, lang, `${ns}.json`), "utf8"));
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return { flat: {}, error: "not a JSON object" };
-    return { flat: flatten(parsed) };
+    return { flat: flattenLocale(parsed) };
   } catch (error) {
     return { flat: {}, error: String(error) };
   }
@@ -242,7 +234,7 @@ describe("locale files", () => {
 
 describe("locale checkers (self-test)", () => {
   it("flatten and pluralGroups", () => {
-    expect(flatten({ a: { b: "x", c: { d: "y" } }, e: "z" })).toEqual({ "a.b": "x", "a.c.d": "y", e: "z" });
+    expect(flattenLocale({ a: { b: "x", c: { d: "y" } }, e: "z" })).toEqual({ "a.b": "x", "a.c.d": "y", e: "z" });
     expect(Object.fromEntries(pluralGroups(["n_one", "n_other", "too_many", "m_other"]))).toEqual({
       n: ["n_one", "n_other"],
       too_many: ["too_many"],

@@ -11,18 +11,24 @@ interface Template {
   literal: number;
 }
 
+/** `text` matched literally inside a regular expression. */
+export const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** Nested locale JSON → { "a.b.c": value }; arrays and other non-objects are leaves. */
+export function flattenLocale(value: unknown, prefix = "", out: Record<string, unknown> = {}): Record<string, unknown> {
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) flattenLocale(v, prefix ? `${prefix}.${k}` : k, out);
+  } else {
+    out[prefix] = value;
+  }
+  return out;
+}
+
 const PLACEHOLDER = /\{\{[^}]*\}\}|\$t\([^)]*\)/g;
 
 function toTemplate(key: string, text: string): Template {
-  const parts = text.split(PLACEHOLDER).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-  return { key, pattern: new RegExp(parts.join("[\\s\\S]*?")), literal: parts.join("").replace(/\\/g, "").trim().length };
-}
-
-function flatten(ns: string, prefix: string, value: unknown, out: Template[]) {
-  if (typeof value === "string") out.push(toTemplate(`${ns}:${prefix}`, value));
-  else if (value && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) flatten(ns, prefix ? `${prefix}.${k}` : k, v, out);
-  }
+  const parts = text.split(PLACEHOLDER);
+  return { key, pattern: new RegExp(parts.map(escapeRegExp).join("[\\s\\S]*?")), literal: parts.join("").trim().length };
 }
 
 const byLang = new Map<Lang, Template[]>();
@@ -31,7 +37,9 @@ function templates(lang: Lang): Template[] {
   let list = byLang.get(lang);
   if (!list) {
     list = [];
-    for (const [ns, tree] of Object.entries(resources[lang] ?? {})) flatten(ns, "", tree, list);
+    for (const [ns, tree] of Object.entries(resources[lang] ?? {})) {
+      for (const [key, text] of Object.entries(flattenLocale(tree))) if (typeof text === "string") list.push(toTemplate(`${ns}:${key}`, text));
+    }
     byLang.set(lang, list);
   }
   return list;
