@@ -100,6 +100,7 @@ describe.skipIf(ENGINE !== "pglite")("one process per embedded database", { time
   });
 
   it("refuses the CLI while the bot runs, naming the bot and its pid; after the bot stops, the CLI works", async () => {
+    const since = fake.mark();
     const bot = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, DATA_DIR: dataDir, TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, LOG_LEVEL: "warn" },
@@ -109,7 +110,7 @@ describe.skipIf(ENGINE !== "pglite")("one process per embedded database", { time
     let botErr = "";
     bot.stderr?.on("data", (chunk: Buffer) => (botErr += chunk.toString()));
     // The bot polls once it is up; by then it has held the lock since it opened the store.
-    await fake.waitForCall((c) => c.method === "getUpdates", 90_000);
+    await fake.waitForPoll(90_000, since);
     expect(holder()).toMatchObject({ pid: bot.pid, role: "bot" });
 
     const refused = await cli("load-demo");

@@ -37,7 +37,7 @@ describe("answers in flight at kill -9 are all handled after restart", { timeout
     bot = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", process.env.CRASH_TEST_LOG ? "pipe" : "ignore", "pipe"] });
     bot.stdout?.on("data", (chunk: Buffer) => void (process.env.CRASH_TEST_LOG ? appendFileSync(process.env.CRASH_TEST_LOG, chunk) : undefined));
     bot.stderr?.on("data", (chunk: Buffer) => void (process.env.CRASH_TEST_LOG ? appendFileSync(process.env.CRASH_TEST_LOG, chunk) : undefined));
-    await fake.waitForCall((c) => c.method === "getUpdates", 60_000, since);
+    await fake.waitForPoll(60_000, since);
   };
   const kill = async () => {
     const child = bot!;
@@ -57,7 +57,7 @@ describe("answers in flight at kill -9 are all handled after restart", { timeout
     env = {
       TELEGRAM_BOT_TOKEN: fake.token,
       TELEGRAM_API_ROOT: fake.apiRoot,
-      LOG_LEVEL: "warn",
+      LOG_LEVEL: process.env.CRASH_TEST_LEVEL ?? "warn",
       ...(pg ? { DATABASE_URL: pg.url! } : { DATA_DIR: dataDir! }),
     };
     delete process.env.PORT;

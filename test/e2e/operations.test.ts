@@ -157,7 +157,7 @@ describe.skipIf(ENGINE !== "pglite")("stopping", { timeout: 150_000 }, () => {
       let stderr = "";
       bot.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
       const exited = new Promise<number | null>((resolve) => bot.once("exit", (code) => resolve(code)));
-      await fake.waitForCall((c) => c.method === "getUpdates", 90_000).catch((err: Error) => {
+      await fake.waitForPoll(90_000, 0).catch((err: Error) => {
         throw new Error(`${err.message}\n${stderr}`);
       });
       new Chat(fake, { id: 9400 }).send("/help");

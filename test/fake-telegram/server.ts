@@ -173,6 +173,8 @@ interface StoredFile {
 
 interface PendingPoll {
   limit: number;
+  /** `mark()` when the poll arrived: tells a restarted bot's poll from the one its killed predecessor left. */
+  arrivedAt: number;
   finish(outcome: Update[] | Error): void;
 }
 
@@ -422,9 +424,19 @@ export class FakeTelegram {
     return ids;
   }
 
-  /** Resolves once a getUpdates long poll is waiting, i.e. the bot is up and idle. */
-  waitForPoll(timeoutMs = 5000): Promise<void> {
-    return this.waitFor(() => (this.poll ? true : undefined), timeoutMs, () => "waitForPoll()").then(() => undefined);
+  /**
+   * Resolves once a getUpdates long poll is waiting, i.e. the bot is up and idle. With `since` (a `mark()` taken
+   * before starting a bot): a poll made after a call recorded since then (a starting bot calls getMe and
+   * setMyCommands first), or a getUpdates answered since then, so a killed predecessor's poll does not count.
+   * Waiting for a recorded getUpdates alone would wait out the long poll's 30 s when nothing is queued.
+   */
+  waitForPoll(timeoutMs = 5000, since?: number): Promise<void> {
+    const polled = () => {
+      if (since === undefined) return this.poll ? true : undefined;
+      if (this.poll && this.poll.arrivedAt > since) return true;
+      return this.calls.some((c) => c.index >= since && c.method === "getUpdates") ? true : undefined;
+    };
+    return this.waitFor(polled, timeoutMs, () => `waitForPoll(${since ?? ""})`).then(() => undefined);
   }
 
   /** Resolves with the answerCallbackQuery call for a query id (from `pressButton`). */
@@ -865,9 +877,11 @@ export class FakeTelegram {
     );
     const ready = this.deliverable(limit);
     if (ready.length > 0 || timeout === 0 || this.closed) return ready;
+    const arrivedAt = this.mark();
     return new Promise<Update[]>((resolve, reject) => {
       const poll: PendingPoll = {
         limit,
+        arrivedAt,
         finish: (outcome) => {
           realClearTimeout(timer);
           signal.removeEventListener("abort", onAbort);
