@@ -18,6 +18,10 @@ export default defineConfig({
     // Vitest's default on a 2-core machine is one worker; most tests wait on HTTP and the database, and three
     // workers keep both cores busy (the suite takes about 8 minutes instead of 12).
     maxWorkers: 3,
+    // Each worker imports the application once, not once per file (about 2 s of CPU a file: Prisma's client, grammY,
+    // PGlite's WebAssembly). Files share nothing else: every one makes its own store, fake Bot API and app, and the
+    // one process-wide thing, the metrics registry, is read as differences.
+    isolate: false,
     projects: [
       { test: { ...shared, name: "pglite", include: ["test/**/*.test.ts"], env: { TEST_DB_ENGINE: "pglite" } } },
       ...(process.env.TEST_DATABASE_URL

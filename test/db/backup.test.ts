@@ -8,9 +8,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/db/database.ts";
 import { LOCK_FILE } from "../../src/db/embedded-lock.ts";
-import { applyMigrations } from "../../src/db/schema-engine.ts";
 import { decideApplication } from "../../src/membership/applications.ts";
-import { createTestDatabase, ENGINE, type TestDatabase } from "../support/database.ts";
+import { createTestDatabase, createTestDataDir, ENGINE, type TestDatabase } from "../support/database.ts";
 import { runCli as cli } from "../support/cli-files.ts";
 import { fileApplication, grant, loadDemo } from "../support/fixtures.ts";
 
@@ -49,11 +48,10 @@ describe.skipIf(ENGINE !== "pglite")("backup and restore of the embedded store",
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), "congdoan-backup-"));
-    storeDir = join(work, "data");
+    storeDir = await createTestDataDir(join(work, "data-"));
     backupFile = join(work, "congdoan.tar.gz");
     const db = await openDatabase({ dataDir: storeDir });
     try {
-      await applyMigrations(db.adapterFactory);
       await loadDemo(db.prisma);
       const chair = await grant(db.prisma, { id: 4_200_001 }, "CHAIR", "LC-DK-CSLC");
       for (let i = 0; i < 30; i++) {

@@ -3,16 +3,15 @@
 // chat identities). Now the second process is refused with a message for the operator, and the store is untouched.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { hostname, tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../src/db/database.ts";
 import { EmbeddedStoreBusyError, LOCK_FILE, storeBusyMessage, type LockHolder } from "../../src/db/embedded-lock.ts";
-import { applyMigrations } from "../../src/db/schema-engine.ts";
 import { tFor } from "../../src/i18n/i18n.ts";
 import { FakeTelegram } from "../fake-telegram/server.ts";
-import { ENGINE } from "../support/database.ts";
+import { createTestDataDir, ENGINE } from "../support/database.ts";
 import { loadDemo } from "../support/fixtures.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -53,10 +52,9 @@ describe.skipIf(ENGINE !== "pglite")("one process per embedded database", { time
   }
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), "congdoan-lock-"));
+    dataDir = await createTestDataDir("congdoan-lock-");
     fake = await FakeTelegram.start();
     const db = await openDatabase({ dataDir });
-    await applyMigrations(db.adapterFactory);
     await loadDemo(db.prisma);
     await db.close();
   });

@@ -2,17 +2,14 @@
 // 300 applications of which 100 approved, a web file's bytes, JSON values, 2,500 inbox rows) is made in a temporary
 // folder, the real CLI copies it into a new, empty database, and both sides are compared table by table, row by row.
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../src/db/database.ts";
 import { maskPassword, withoutPassword } from "../../src/db/move-to-postgres.ts";
-import { applyMigrations } from "../../src/db/schema-engine.ts";
 import { Prisma } from "../../src/generated/prisma/client.ts";
 import { decideApplication } from "../../src/membership/applications.ts";
-import { adminQuery as admin, ENGINE } from "../support/database.ts";
+import { adminQuery as admin, createTestDataDir, ENGINE } from "../support/database.ts";
 import { runCli as cli } from "../support/cli-files.ts";
 import { fileApplication, grant, loadDemo } from "../support/fixtures.ts";
 import { adminUrl, databaseUrl } from "../support/pg-urls.ts";
@@ -45,10 +42,9 @@ describe.skipIf(ENGINE !== "postgres")("moving the embedded store to PostgreSQL 
   let maxNumber = 0;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), "congdoan-move-"));
+    dataDir = await createTestDataDir("congdoan-move-");
     const db = await openDatabase({ dataDir });
     try {
-      await applyMigrations(db.adapterFactory);
       await fillStore(db);
       const refs = await db.prisma.application.aggregate({ _max: { ref: true } });
       const numbers = await db.prisma.member.aggregate({ _max: { number: true } });

@@ -3,19 +3,17 @@
 // started again, and must then finish by itself: every recipient gets the message, and the only repeats
 // are messages that were in flight (at most one claimed batch).
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBroadcast, formatBroadcastRef } from "../../src/broadcasts/broadcasts.ts";
 import { tuningFor } from "../../src/bot/broadcasts/delivery.ts";
 import { openDatabase, type Database } from "../../src/db/database.ts";
-import { applyMigrations } from "../../src/db/schema-engine.ts";
 import { tFor } from "../../src/i18n/i18n.ts";
 import { findUnitByCode } from "../../src/organisation/units.ts";
 import { FakeTelegram } from "../fake-telegram/server.ts";
 import { announcementsTo, seedMembers, waitForAll, type Seeded } from "../support/broadcasts.ts";
-import { createTestDatabase, ENGINE, type TestDatabase } from "../support/database.ts";
+import { createTestDatabase, createTestDataDir, ENGINE, type TestDatabase } from "../support/database.ts";
 import { grant, loadDemo } from "../support/fixtures.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -50,9 +48,8 @@ describe("a broadcast killed with kill -9 resumes on restart", { timeout: 180_00
   beforeAll(async () => {
     fake = await FakeTelegram.start({ enforceLimits: true, globalPerSecond: 100 });
     if (ENGINE === "postgres") pg = await createTestDatabase();
-    else dataDir = await mkdtemp(join(tmpdir(), "congdoan-crash-"));
+    else dataDir = await createTestDataDir("congdoan-crash-");
     const db = await openStore();
-    if (!pg) await applyMigrations(db.adapterFactory);
     await loadDemo(db.prisma);
     const officer = await grant(db.prisma, OFFICER, "OFFICER", "LC-DK");
     people = await seedMembers(db.prisma, "LC-DK-CSLC", RECIPIENTS, 900_000);

@@ -4,15 +4,13 @@
 // sent, finishes the form, and the stored application holds exactly their answers.
 import { spawn, type ChildProcess } from "node:child_process";
 import { appendFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../src/db/database.ts";
-import { applyMigrations } from "../../src/db/schema-engine.ts";
 import { FakeTelegram } from "../fake-telegram/server.ts";
 import { Chat } from "../support/chat.ts";
-import { createTestDatabase, ENGINE, type TestDatabase } from "../support/database.ts";
+import { createTestDatabase, createTestDataDir, ENGINE, type TestDatabase } from "../support/database.ts";
 import { loadDemo } from "../support/fixtures.ts";
 import { joinSteps, workerNo } from "../support/join-form.ts";
 
@@ -34,7 +32,8 @@ describe("answers in flight at kill -9 are all handled after restart", { timeout
   };
   const startBot = async () => {
     const since = fake.mark();
-    bot = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", process.env.CRASH_TEST_LOG ? "pipe" : "ignore", "pipe"] });
+    const { PORT: _noHttpPort, ...inherited } = process.env;
+    bot = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env: { ...inherited, ...env }, stdio: ["ignore", process.env.CRASH_TEST_LOG ? "pipe" : "ignore", "pipe"] });
     bot.stdout?.on("data", (chunk: Buffer) => void (process.env.CRASH_TEST_LOG ? appendFileSync(process.env.CRASH_TEST_LOG, chunk) : undefined));
     bot.stderr?.on("data", (chunk: Buffer) => void (process.env.CRASH_TEST_LOG ? appendFileSync(process.env.CRASH_TEST_LOG, chunk) : undefined));
     await fake.waitForPoll(60_000, since);
@@ -49,9 +48,8 @@ describe("answers in flight at kill -9 are all handled after restart", { timeout
   beforeAll(async () => {
     fake = await FakeTelegram.start();
     if (ENGINE === "postgres") pg = await createTestDatabase();
-    else dataDir = await mkdtemp(join(tmpdir(), "congdoan-inbox-crash-"));
+    else dataDir = await createTestDataDir("congdoan-inbox-crash-");
     const db = await openStore();
-    if (!pg) await applyMigrations(db.adapterFactory);
     await loadDemo(db.prisma);
     await closeStore(db);
     env = {
@@ -60,7 +58,6 @@ describe("answers in flight at kill -9 are all handled after restart", { timeout
       LOG_LEVEL: process.env.CRASH_TEST_LEVEL ?? "warn",
       ...(pg ? { DATABASE_URL: pg.url! } : { DATA_DIR: dataDir! }),
     };
-    delete process.env.PORT;
   });
   afterAll(async () => {
     if (bot && bot.exitCode === null && bot.signalCode === null) await kill();

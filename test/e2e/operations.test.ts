@@ -11,17 +11,12 @@ import { REMINDERS_QUEUE } from "../../src/bot/reminders/send.ts";
 import { FakeTelegram } from "../fake-telegram/server.ts";
 import { ROOT } from "../bench/child-process.ts";
 import { startHarness, type Harness } from "../support/app.ts";
+import { valueOf } from "../support/metrics.ts";
 import { Chat } from "../support/chat.ts";
 import { ENGINE } from "../support/database.ts";
 import { freePort } from "../support/ports.ts";
 
 const SECRET = "operations-secret-0123456789";
-
-/** A metric's value in Prometheus text, 0 when the series is absent. */
-function valueOf(text: string, series: string): number {
-  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
-  return line ? Number(line.slice(series.length + 1)) : 0;
-}
 
 describe("operating the bot", () => {
   let h: Harness;

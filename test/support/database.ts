@@ -1,6 +1,8 @@
 // A fresh, migrated database for one test file, on the engine of the current test project.
 import { randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { isAbsolute, join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
@@ -45,6 +47,18 @@ export async function createTestDatabase(options: { poolSize?: number } = {}): P
     if (!pglite.closed) await pglite.close();
   };
   return { prisma, engine: "pglite", adapterFactory, pglite, poolSize: 1, poolStats: () => ({ total: 1, idle: 1, waiting: 0 }), close, destroy: close };
+}
+
+/**
+ * A new folder (named `prefix` and a random tail, in the system's temporary folder unless `prefix` is absolute) holding a migrated embedded store, as the bot leaves it after its first start, for tests that open a
+ * folder (backups, locks, child processes). Loaded from the template: PGlite's initdb and every migration take
+ * 5–30 s on a busy machine.
+ */
+export async function createTestDataDir(prefix: string): Promise<string> {
+  const dataDir = await mkdtemp(isAbsolute(prefix) ? prefix : join(tmpdir(), prefix));
+  const pglite = await PGlite.create({ dataDir, loadDataDir: new Blob([await readFile(inject("pgliteTemplate"))]) });
+  await pglite.close();
+  return dataDir;
 }
 
 /** Runs SQL as the server's administrator (creating and dropping test databases). */
