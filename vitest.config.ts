@@ -11,17 +11,22 @@ const ENGINE_E2E = [
   "link", "mydata", "withdraw", "corrections", "data-request-reminders", "wave-announcement", "report", "reminder-schedule",
 ];
 const DB_TESTS = ["test/db/**/*.test.ts", ...ENGINE_E2E.map((name) => `test/e2e/${name}.test.ts`)];
-const shared = { testTimeout: 30_000, hookTimeout: 60_000, globalSetup: ["test/support/global-setup.ts"] };
+const shared = {
+  testTimeout: 30_000,
+  hookTimeout: 60_000,
+  globalSetup: ["test/support/global-setup.ts"],
+  // Each worker imports the application once, not once per file (about 2 s of CPU a file: Prisma's client, grammY,
+  // PGlite's WebAssembly), and keeps its emptied PGlite stores for its next files (test/support/pglite-spares.ts).
+  // Files share nothing else: each makes its own store, fake Bot API and app; the metrics registry, the one
+  // process-wide thing, is read as differences.
+  isolate: false,
+};
 
 export default defineConfig({
   test: {
     // Vitest's default on a 2-core machine is one worker; most tests wait on HTTP and the database, and three
     // workers keep both cores busy (the suite takes about 8 minutes instead of 12).
     maxWorkers: 3,
-    // Each worker imports the application once, not once per file (about 2 s of CPU a file: Prisma's client, grammY,
-    // PGlite's WebAssembly). Files share nothing else: every one makes its own store, fake Bot API and app, and the
-    // one process-wide thing, the metrics registry, is read as differences.
-    isolate: false,
     projects: [
       { test: { ...shared, name: "pglite", include: ["test/**/*.test.ts"], env: { TEST_DB_ENGINE: "pglite" } } },
       ...(process.env.TEST_DATABASE_URL

@@ -10,6 +10,7 @@ import { inject } from "vitest";
 import { PrismaClient } from "../../src/generated/prisma/client.ts";
 import { openDatabase, prismaClientOptions, type Database } from "../../src/db/database.ts";
 import { adminUrl, databaseUrl } from "./pg-urls.ts";
+import { giveBackPglite, takePglite } from "./pglite-spares.ts";
 import { TcpProxy, throughProxy } from "./tcp-proxy.ts";
 
 export const ENGINE: "postgres" | "pglite" = process.env.TEST_DB_ENGINE === "postgres" ? "postgres" : "pglite";
@@ -17,7 +18,7 @@ export const ENGINE: "postgres" | "pglite" = process.env.TEST_DB_ENGINE === "pos
 export interface TestDatabase extends Database {
   /** postgres:// URL for PostgreSQL; undefined for PGlite. */
   url?: string;
-  /** Closes and removes the database. */
+  /** Closes and removes the database (PGlite: empties it back to the template for the worker's next test file). */
   destroy(): Promise<void>;
 }
 
@@ -38,15 +39,18 @@ export async function createTestDatabase(options: { poolSize?: number } = {}): P
       },
     };
   }
-  const dump = await readFile(template);
-  const pglite = await PGlite.create({ loadDataDir: new Blob([dump]) });
+  const pglite = await takePglite(template);
   const adapterFactory = new PrismaPGlite(pglite);
   const prisma = new PrismaClient({ adapter: adapterFactory, ...prismaClientOptions });
   const close = async () => {
     await prisma.$disconnect();
     if (!pglite.closed) await pglite.close();
   };
-  return { prisma, engine: "pglite", adapterFactory, pglite, poolSize: 1, poolStats: () => ({ total: 1, idle: 1, waiting: 0 }), close, destroy: close };
+  const destroy = async () => {
+    await prisma.$disconnect();
+    await giveBackPglite(pglite);
+  };
+  return { prisma, engine: "pglite", adapterFactory, pglite, poolSize: 1, poolStats: () => ({ total: 1, idle: 1, waiting: 0 }), close, destroy };
 }
 
 /**
