@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import SlowestFirst from "./test/support/slowest-first.ts";
 
 // Every test runs on embedded PGlite. When TEST_DATABASE_URL names a server (CI sets it), the tests where the engine
 // matters run again on PostgreSQL: the store's own tests (SQL, locks, transactions, triggers) and the chat journeys
@@ -27,6 +28,7 @@ export default defineConfig({
     // Vitest's default on a 2-core machine is one worker; most tests wait on HTTP and the database, and three
     // workers keep both cores busy (the suite takes about 8 minutes instead of 12).
     maxWorkers: 3,
+    sequence: { sequencer: SlowestFirst },
     projects: [
       { test: { ...shared, name: "pglite", include: ["test/**/*.test.ts"], env: { TEST_DB_ENGINE: "pglite" } } },
       ...(process.env.TEST_DATABASE_URL

@@ -31,4 +31,20 @@ describe.skipIf(ENGINE !== "pglite")("a reused test store", () => {
       await second.destroy();
     }
   });
+
+  it("is not given out again once its tables or types were made anew, which emptying cannot undo", async () => {
+    const first = await createTestDatabase();
+    // As migration-check does: the types come back with new oids, and PGlite knows array types by oid.
+    await first.pglite!.exec(`DROP TABLE "AuditLog"; CREATE TABLE "AuditLog" (id text)`);
+    const used = first.pglite;
+    await first.destroy();
+    expect(used!.closed).toBe(true);
+    const second = await createTestDatabase();
+    try {
+      expect(second.pglite).not.toBe(used);
+      expect(await second.prisma.auditLog.count()).toBe(0);
+    } finally {
+      await second.destroy();
+    }
+  });
 });

@@ -11,6 +11,9 @@ interface TemplateShape {
   /** Tables with rows in the template (the migrations' own record), and how many. */
   filledTables: Map<string, number>;
   schemas: Set<string>;
+  /** Every relation and type of the user schemas with its oid: PGlite caches array types by oid at start, so a store
+   *  whose types were made again (a test that drops the schema and migrates) would send enum arrays as plain text. */
+  objects: string;
   /** setval() calls that put every sequence back where the template has it. */
   sequences: string[];
 }
@@ -22,6 +25,12 @@ const USER_SCHEMAS = `nspname NOT IN ('pg_catalog', 'information_schema', 'pg_to
 
 const TABLES = `SELECT format('%I.%I', n.nspname, c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMAS.replaceAll("nspname", "n.nspname")} ORDER BY 1`;
+
+const OBJECTS = `SELECT coalesce(string_agg(o, ',' ORDER BY o), '') AS objects FROM (
+  SELECT c.oid::text || ':' || c.relname AS o FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${USER_SCHEMAS.replaceAll("nspname", "n.nspname")}
+  UNION ALL
+  SELECT t.oid::text || ':' || t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE ${USER_SCHEMAS.replaceAll("nspname", "n.nspname")}) AS all_objects`;
+const objectsOf = async (pglite: PGlite) => (await pglite.query<{ objects: string }>(OBJECTS)).rows[0]!.objects;
 
 async function readShape(pglite: PGlite): Promise<TemplateShape> {
   const schemas = await pglite.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE ${USER_SCHEMAS}`);
@@ -40,6 +49,7 @@ async function readShape(pglite: PGlite): Promise<TemplateShape> {
     emptyTables,
     filledTables,
     schemas: new Set(schemas.rows.map((r) => r.nspname)),
+    objects: await objectsOf(pglite),
     sequences: sequences.rows.map((s) => `SELECT setval('${s.name}', ${s.last_value ?? 1}, ${s.is_called});`),
   };
 }
@@ -68,11 +78,8 @@ export async function giveBackPglite(pglite: PGlite): Promise<void> {
     // pg-boss makes its schema when the app starts, as on a new store.
     for (const name of extra) await pglite.exec(`DROP SCHEMA "${name}" CASCADE`);
     await pglite.exec(`TRUNCATE ${shape.emptyTables.join(", ")} CASCADE; ${shape.sequences.join(" ")}`);
-    const tables = await pglite.query<{ name: string }>(TABLES);
     const filled = await Promise.all([...shape.filledTables.keys()].map(async (name) => (await pglite.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${name}`)).rows[0]!.n));
-    const same =
-      tables.rows.map((t) => t.name).sort().join() === [...shape.emptyTables, ...shape.filledTables.keys()].sort().join() &&
-      filled.every((rows, i) => rows === [...shape!.filledTables.values()][i]);
+    const same = (await objectsOf(pglite)) === shape.objects && filled.every((rows, i) => rows === [...shape!.filledTables.values()][i]);
     if (same) {
       spares.push(pglite);
       return;

@@ -1,0 +1,39 @@
+// Orders test files for a run without vitest's cache (a clean clone in CI): in each project the slowest files first, so
+// the run does not end with two workers idle while a 30-second file that started last finishes. Projects stay apart:
+// a worker serves one project, and with `isolate: false` a new worker imports the application again. The seconds are
+// one run's on the 2-core machine; they only order files, so a stale figure costs time, never a result.
+import { statSync } from "node:fs";
+import { relative } from "node:path";
+import { BaseSequencer, type TestSpecification } from "vitest/node";
+
+const SECONDS: Record<string, number> = {
+  "test/db/backup.test.ts": 53,
+  "test/e2e/instances.test.ts": 36,
+  "test/e2e/inbox-crash.test.ts": 33,
+  "test/e2e/inbox.test.ts": 31,
+  "test/e2e/big-import.test.ts": 30,
+  "test/db/embedded-lock.test.ts": 30,
+  "test/cli.test.ts": 27,
+  "test/e2e/broadcast.test.ts": 27,
+  "test/e2e/role-matrix.test.ts": 25,
+  "test/fuzz/officer-forms.fuzz.test.ts": 22,
+  "test/db/pool-burst.test.ts": 21,
+  "test/e2e/broadcast-crash.test.ts": 21,
+  "test/e2e/broadcast-outage.test.ts": 19,
+  "test/e2e/operations.test.ts": 18,
+  "test/config.test.ts": 18,
+  "test/browser/web-chat.test.ts": 15,
+  "test/fuzz/join.fuzz.test.ts": 14,
+  "test/e2e/reasked-buttons.test.ts": 12,
+  "test/e2e/decisions.test.ts": 10,
+  "test/migrations-drift.test.ts": 10,
+  "test/e2e/reminder-schedule.test.ts": 10,
+};
+
+export default class SlowestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    // Unlisted files by size, a few seconds at most: about a second per 4 kB of test.
+    const seconds = (spec: TestSpecification) => SECONDS[relative(process.cwd(), spec.moduleId)] ?? statSync(spec.moduleId).size / 4096;
+    return [...files].sort((a, b) => a.project.name.localeCompare(b.project.name) || seconds(b) - seconds(a));
+  }
+}
