@@ -400,7 +400,7 @@ describe("free-text fields", () => {
     expect(value(parseField(jobPositionSchema, "Công nhân".normalize("NFD")))).toBe("Công nhân");
   });
 
-  it.each([
+  it.each(([
     [jobPositionSchema, "", JOIN_ERRORS.jobTooShort, { min: 2 }],
     [jobPositionSchema, " a ", JOIN_ERRORS.jobTooShort, { min: 2 }],
     [jobPositionSchema, "x".repeat(101), JOIN_ERRORS.jobTooLong, { max: 100 }],
@@ -416,7 +416,7 @@ describe("free-text fields", () => {
     [employerAddressSchema, "x".repeat(201), JOIN_ERRORS.addressTooLong, { max: 200 }],
     [employerAddressSchema, HUGE, JOIN_ERRORS.addressTooLong, { max: 200 }],
     [employerAddressSchema, "12/34/56", JOIN_ERRORS.addressNoLetters, undefined],
-  ] as const)("rejects %# with %s", (schema, input, key, params) => {
+  ] as const).map(([schema, input, key, params]) => ({ schema, input, key, params })))("rejects %# with $key", ({ schema, input, key, params }) => {
     const error = errorOf(parseField(schema, input));
     expect(error.key).toBe(key);
     expect(error.params).toEqual(params);
