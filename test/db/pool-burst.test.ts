@@ -65,7 +65,7 @@ describe("a burst of submissions larger than the pool, while the pool is busy", 
     let sampling = ENGINE === "postgres";
     const sampler = (async () => {
       while (sampling) {
-        const [row] = await db.prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'pool-burst'`;
+        const [row] = await db.prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'pool-burst' AND datname = current_database()`;
         peak = Math.max(peak, Number(row!.n));
         await new Promise((resolve) => setTimeout(resolve, 20));
       }

@@ -35,8 +35,23 @@ describe("answers in flight at kill -9 are all handled after restart", { timeout
     const { PORT: _noHttpPort, ...inherited } = process.env;
     bot = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env: { ...inherited, ...env }, stdio: ["ignore", process.env.CRASH_TEST_LOG ? "pipe" : "ignore", "pipe"] });
     bot.stdout?.on("data", (chunk: Buffer) => void (process.env.CRASH_TEST_LOG ? appendFileSync(process.env.CRASH_TEST_LOG, chunk) : undefined));
-    bot.stderr?.on("data", (chunk: Buffer) => void (process.env.CRASH_TEST_LOG ? appendFileSync(process.env.CRASH_TEST_LOG, chunk) : undefined));
-    await fake.waitForPoll(60_000, since);
+    let stderr = "";
+    bot.stderr?.on("data", (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+      if (process.env.CRASH_TEST_LOG) appendFileSync(process.env.CRASH_TEST_LOG, chunk);
+    });
+    // A bot that stops while starting (a full server, a held lock) says why, instead of a poll timing out.
+    const child = bot;
+    let onExit!: (code: number | null) => void;
+    const stopped = new Promise<never>((_, reject) => {
+      onExit = (code) => reject(new Error(`the bot stopped while starting (exit ${code}):\n${stderr}`));
+      child.once("exit", onExit);
+    });
+    try {
+      await Promise.race([fake.waitForPoll(90_000, since), stopped]);
+    } finally {
+      child.off("exit", onExit);
+    }
   };
   const kill = async () => {
     const child = bot!;
