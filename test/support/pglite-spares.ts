@@ -23,13 +23,16 @@ let shape: TemplateShape | undefined;
 
 const USER_SCHEMAS = `nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND nspname NOT LIKE 'pg_temp%' AND nspname NOT LIKE 'pg_toast_temp%'`;
 
+/** The same condition on a namespace joined as `n`. */
+const IN_USER_SCHEMA = USER_SCHEMAS.replaceAll("nspname", "n.nspname");
+
 const TABLES = `SELECT format('%I.%I', n.nspname, c.relname) AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMAS.replaceAll("nspname", "n.nspname")} ORDER BY 1`;
+  WHERE c.relkind IN ('r', 'p') AND ${IN_USER_SCHEMA}`;
 
 const OBJECTS = `SELECT coalesce(string_agg(o, ',' ORDER BY o), '') AS objects FROM (
-  SELECT c.oid::text || ':' || c.relname AS o FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${USER_SCHEMAS.replaceAll("nspname", "n.nspname")}
+  SELECT c.oid::text || ':' || c.relname AS o FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${IN_USER_SCHEMA}
   UNION ALL
-  SELECT t.oid::text || ':' || t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE ${USER_SCHEMAS.replaceAll("nspname", "n.nspname")}) AS all_objects`;
+  SELECT t.oid::text || ':' || t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE ${IN_USER_SCHEMA}) AS all_objects`;
 const objectsOf = async (pglite: PGlite) => (await pglite.query<{ objects: string }>(OBJECTS)).rows[0]!.objects;
 
 async function readShape(pglite: PGlite): Promise<TemplateShape> {
