@@ -25,8 +25,8 @@ const shared = {
 
 export default defineConfig({
   test: {
-    // Vitest's default on a 2-core machine is one worker; most tests wait on HTTP and the database, and three
-    // workers keep both cores busy (the suite takes about 8 minutes instead of 12).
+    // Vitest's default on a 2-core machine is one worker; tests also wait on HTTP, child processes and PostgreSQL,
+    // and three workers keep both cores busy (about 1.75 cores over a whole run).
     maxWorkers: 3,
     sequence: { sequencer: SlowestFirst },
     projects: [

@@ -2,19 +2,17 @@
 // it); 12 workers are in the middle of the join form when it is killed with SIGKILL right after Telegram was told
 // their answers arrived. After a restart every answer is handled once: each worker gets the answer to what they
 // sent, finishes the form, and the stored application holds exactly their answers.
-import { spawn, type ChildProcess } from "node:child_process";
 import { appendFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../src/db/database.ts";
+import { startNode, type Child } from "../bench/child-process.ts";
 import { FakeTelegram } from "../fake-telegram/server.ts";
 import { Chat } from "../support/chat.ts";
 import { createTestDatabase, createTestDataDir, ENGINE, type TestDatabase } from "../support/database.ts";
 import { loadDemo } from "../support/fixtures.ts";
 import { joinSteps, workerNo } from "../support/join-form.ts";
 
-const ROOT = join(import.meta.dirname, "..", "..");
 const WORKERS = 12;
 /** Steps after which the bot is killed: a typed answer and "Gửi đơn" (a button) itself. */
 const KILL_AFTER = new Set([3, 11]);
@@ -24,7 +22,7 @@ describe("answers in flight at kill -9 are all handled after restart", { timeout
   let pg: TestDatabase | undefined;
   let dataDir: string | undefined;
   let env: Record<string, string>;
-  let bot: ChildProcess | undefined;
+  let bot: Child | undefined;
 
   const openStore = async (): Promise<Database> => pg ?? openDatabase({ dataDir: dataDir!, url: undefined });
   const closeStore = async (db: Database) => {
@@ -32,32 +30,25 @@ describe("answers in flight at kill -9 are all handled after restart", { timeout
   };
   const startBot = async () => {
     const since = fake.mark();
-    const { PORT: _noHttpPort, ...inherited } = process.env;
-    bot = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env: { ...inherited, ...env }, stdio: ["ignore", process.env.CRASH_TEST_LOG ? "pipe" : "ignore", "pipe"] });
-    bot.stdout?.on("data", (chunk: Buffer) => void (process.env.CRASH_TEST_LOG ? appendFileSync(process.env.CRASH_TEST_LOG, chunk) : undefined));
-    let stderr = "";
-    bot.stderr?.on("data", (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-4000);
-      if (process.env.CRASH_TEST_LOG) appendFileSync(process.env.CRASH_TEST_LOG, chunk);
-    });
+    // No HTTP port: the test's own environment may name one.
+    const child = startNode("src/main.ts", [], { ...env, PORT: undefined });
+    bot = child;
+    const log = process.env.CRASH_TEST_LOG;
+    if (log) for (const stream of [child.process.stdout, child.process.stderr]) stream?.on("data", (chunk: string) => appendFileSync(log, chunk));
     // A bot that stops while starting (a full server, a held lock) says why, instead of a poll timing out.
-    const child = bot;
-    let onExit!: (code: number | null) => void;
-    const stopped = new Promise<never>((_, reject) => {
-      onExit = (code) => reject(new Error(`the bot stopped while starting (exit ${code}):\n${stderr}`));
-      child.once("exit", onExit);
+    let started = false;
+    const stopped = child.exited.then((code) => {
+      if (!started) throw new Error(`the bot stopped while starting (exit ${code}):\n${child.stderrTail()}`);
     });
     try {
       await Promise.race([fake.waitForPoll(90_000, since), stopped]);
     } finally {
-      child.off("exit", onExit);
+      started = true;
     }
   };
-  const kill = async () => {
-    const child = bot!;
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    child.kill("SIGKILL");
-    await exited;
+  const stop = async (signal: "SIGKILL" | "SIGTERM") => {
+    bot!.process.kill(signal);
+    await bot!.exited;
   };
 
   beforeAll(async () => {
@@ -75,7 +66,7 @@ describe("answers in flight at kill -9 are all handled after restart", { timeout
     };
   });
   afterAll(async () => {
-    if (bot && bot.exitCode === null && bot.signalCode === null) await kill();
+    if (bot && bot.process.exitCode === null && bot.process.signalCode === null) await stop("SIGKILL");
     await fake?.close();
     await pg?.destroy();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
@@ -91,7 +82,7 @@ describe("answers in flight at kill -9 are all handled after restart", { timeout
       if (KILL_AFTER.has(s)) {
         // Telegram has been told the answers arrived (the bot asked for updates past them): kill at once.
         await Promise.all(sent.map((update) => fake.waitUntilConsumed(update, 30_000)));
-        await kill();
+        await stop("SIGKILL");
         kills++;
         await startBot();
       }
@@ -99,13 +90,8 @@ describe("answers in flight at kill -9 are all handled after restart", { timeout
     }
     expect(kills).toBe(KILL_AFTER.size);
 
-    const db = await (async () => {
-      const child = bot!;
-      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-      child.kill("SIGTERM");
-      await exited;
-      return openStore();
-    })();
+    await stop("SIGTERM");
+    const db = await openStore();
     try {
       const stored = await db.prisma.application.findMany({ select: { fullName: true, birthDate: true, phone: true, jobPosition: true } });
       expect(stored).toHaveLength(WORKERS);
