@@ -3,10 +3,11 @@
 import { loadConfigOrExit } from "./config.ts";
 import { operatorLang, tFor } from "./i18n/i18n.ts";
 import { startApp } from "./app.ts";
-import { exitIfStoreBusy } from "./db/embedded-lock.ts";
+import { exitIfStoreUnusable } from "./db/store-problems.ts";
 
 // Without a Telegram token the bot runs the local web chat alone, so the product can be tried with nothing set up.
-const app = await startApp(loadConfigOrExit(process.env)).catch(exitIfStoreBusy);
+const config = loadConfigOrExit(process.env);
+const app = await startApp(config).catch(exitIfStoreUnusable(config.DATA_DIR));
 if (app.webChat) console.log(tFor(operatorLang())("config.web_chat_ready", { ns: "cli", url: app.webChat.url }));
 // pg-boss leaves a promise unawaited when a connection drops in the middle of completing a job; Node would stop the
 // whole bot for it. The job is retried by pg-boss; the bot logs it and goes on serving everyone else.

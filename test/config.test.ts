@@ -1,11 +1,12 @@
 // Configuration is read once and validated; a bad value stops the bot with one clear line per problem.
 import { execFile, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, servesWebChat } from "../src/config.ts";
+import { storeOpenProblem } from "../src/db/store-problems.ts";
 import { tFor } from "../src/i18n/i18n.ts";
 
 const run = promisify(execFile);
@@ -107,5 +108,42 @@ describe("configuration", () => {
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toBe(tFor("en")("config.missing_web_password", { ns: "cli" }));
     expect(problems({ TELEGRAM_BOT_TOKEN: TOKEN, WEB_CHAT: "true", WEB_CHAT_HOST: "0.0.0.0", WEB_CHAT_PASSWORD: "long-enough-password" })).toEqual([]);
+  });
+});
+
+describe("an unusable data folder", () => {
+  it("is told for the store's own folder only: a refused path inside DATA_DIR, not a file elsewhere", () => {
+    const refused = (path: string, code = "EACCES") => Object.assign(new Error(`${code}: ${path}`), { code, path });
+    const en = { OPERATOR_LANGUAGE: "en" };
+    const t = tFor("en");
+    expect(storeOpenProblem(refused("/srv/congdoan/data/pg_wal"), "/srv/congdoan/data", en)).toBe(
+      t("db.data_dir_unusable", { ns: "cli", dir: "/srv/congdoan/data", path: "/srv/congdoan/data/pg_wal", reason: t("db.data_dir_reason.no_permission", { ns: "cli" }) }),
+    );
+    expect(storeOpenProblem(refused("/srv/congdoan/data", "EROFS"), "/srv/congdoan/data", en)).toContain(t("db.data_dir_reason.read_only", { ns: "cli" }));
+    expect(storeOpenProblem(refused("/srv/congdoan/data", "ENOSPC"), "/srv/congdoan/data", {})).toContain(tFor("vi")("db.data_dir_reason.disk_full", { ns: "cli" }));
+    // Someone else's file, an unknown failure, the in-memory store: not a DATA_DIR problem, the error goes on.
+    expect(storeOpenProblem(refused("/srv/congdoan/data-old"), "/srv/congdoan/data", en)).toBeUndefined();
+    expect(storeOpenProblem(refused("/srv/congdoan/data", "EIO"), "/srv/congdoan/data", en)).toBeUndefined();
+    expect(storeOpenProblem(refused("memory://x"), "memory://x", en)).toBeUndefined();
+  });
+
+  it("`npm start` says in the operator's language that DATA_DIR cannot be used, without a stack trace, and exits 1", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "cd-start-"));
+    try {
+      const blocker = join(dir, "a-file");
+      await writeFile(blocker, "");
+      const store = join(blocker, "store");
+      const result = await run(process.execPath, ["--import", "tsx", "src/main.ts"], {
+        env: { PATH: process.env.PATH, OPERATOR_LANGUAGE: "en", DATA_DIR: store, LOG_LEVEL: "warn" },
+      }).then(
+        () => ({ code: 0, stderr: "" }),
+        (error: { code: number; stderr: string }) => error,
+      );
+      const t = tFor("en");
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim()).toBe(t("db.data_dir_unusable", { ns: "cli", dir: store, path: store, reason: t("db.data_dir_reason.not_a_folder", { ns: "cli" }) }));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -8,7 +8,7 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import { loadConfigOrExit } from "../config.ts";
 import { operatorLang, tFor } from "../i18n/i18n.ts";
 import { openDatabase } from "./database.ts";
-import { exitIfStoreBusy } from "./embedded-lock.ts";
+import { exitIfStoreUnusable } from "./store-problems.ts";
 import { applyMigrations, migrationsDir, pendingSchemaChanges } from "./schema-engine.ts";
 
 const [command, name] = process.argv.slice(2);
@@ -17,7 +17,7 @@ const say = (key: string, params?: Record<string, unknown>) => console.log(t(key
 
 if (command === "migrate") {
   const config = loadConfigOrExit(process.env);
-  const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR }).catch(exitIfStoreBusy);
+  const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR }).catch(exitIfStoreUnusable(config.DATA_DIR));
   const applied = await applyMigrations(db.adapterFactory);
   say(applied.length ? "db.applied" : "db.up_to_date", { names: applied.join(", ") });
   await db.close();

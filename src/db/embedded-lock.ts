@@ -211,10 +211,3 @@ export function storeBusyMessage(error: EmbeddedStoreBusyError, env: NodeJS.Proc
   const text = t(holder.role === "bot" ? "db.busy_bot" : "db.busy", params);
   return elsewhere ? `${text} ${t("db.busy_other_host", { ns: "cli", lock: join(resolve(error.dataDir), LOCK_FILE) })}` : text;
 }
-
-/** For entry points: a busy store is told to the operator in one paragraph and exit code 1; other errors go on. */
-export function exitIfStoreBusy(error: unknown): never {
-  if (!(error instanceof EmbeddedStoreBusyError)) throw error;
-  console.error(storeBusyMessage(error));
-  process.exit(1);
-}

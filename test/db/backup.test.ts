@@ -1,6 +1,6 @@
 // `npm run cli -- backup <file>` and `restore <file> [--force]`: the embedded store saved to one file with PGlite's own
-// dump and brought back into another folder, through the real CLI. On PostgreSQL the two commands point to pg_dump and
-// pg_restore instead.
+// dump and brought back into another folder, through the CLI's own entry (`runCli`, in this process: the lock between
+// processes is test/db/embedded-lock.test.ts). On PostgreSQL the two commands point to pg_dump and pg_restore instead.
 import { existsSync } from "node:fs";
 import { lstat, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -8,10 +8,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/db/database.ts";
 import { LOCK_FILE } from "../../src/db/embedded-lock.ts";
+import { tFor } from "../../src/i18n/i18n.ts";
 import { decideApplication } from "../../src/membership/applications.ts";
 import { createTestDatabase, createTestDataDir, ENGINE, type TestDatabase } from "../support/database.ts";
-import { runCli as cli } from "../support/cli-files.ts";
+import { runCliHere as cli } from "../support/cli-files.ts";
 import { fileApplication, grant, loadDemo } from "../support/fixtures.ts";
+import { patternOf } from "../support/locale-texts.ts";
 
 
 /** Every row of every table of ours (pg-boss's and the migration history too), as text: equal digests, equal stores. */
@@ -97,7 +99,8 @@ describe.skipIf(ENGINE !== "pglite")("backup and restore of the embedded store",
 
     const refused = await cli({ DATA_DIR: storeDir }, "restore", backupFile);
     expect(refused.code, refused.out).toBe(1);
-    expect(refused.out).toContain("--force");
+    expect(refused.stderr).toMatch(patternOf("store.restore.holds_data"));
+    expect(refused.stderr).toContain("--force");
     expect(await contents(storeDir)).toEqual(changed);
 
     const forced = await cli({ DATA_DIR: storeDir }, "restore", backupFile, "--force");
@@ -111,7 +114,7 @@ describe.skipIf(ENGINE !== "pglite")("backup and restore of the embedded store",
     await writeFile(notBackup, "not a tar file");
     const run = await cli({ DATA_DIR: storeDir }, "restore", notBackup, "--force");
     expect(run.code, run.out).toBe(1);
-    expect(run.out).toContain("is not a backup");
+    expect(run.stderr.trim()).toBe(tFor("vi")("store.restore.not_a_backup", { file: notBackup }));
     expect(await contents(storeDir)).toEqual(before);
   });
 

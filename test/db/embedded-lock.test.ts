@@ -1,7 +1,7 @@
 // One process per embedded database. PGlite keeps the database in the memory of the process that opened it; the
 // CLI run beside the bot on the same DATA_DIR used to overwrite the bot's pages (invalid poster links, duplicate
 // chat identities). Now the second process is refused with a message for the operator, and the store is untouched.
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { hostname } from "node:os";
@@ -11,16 +11,11 @@ import { openDatabase, type Database } from "../../src/db/database.ts";
 import { EmbeddedStoreBusyError, LOCK_FILE, storeBusyMessage, type LockHolder } from "../../src/db/embedded-lock.ts";
 import { tFor } from "../../src/i18n/i18n.ts";
 import { FakeTelegram } from "../fake-telegram/server.ts";
+import { runCliHere, spawnCli } from "../support/cli-files.ts";
 import { createTestDataDir, ENGINE } from "../support/database.ts";
 import { loadDemo } from "../support/fixtures.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 describe.skipIf(ENGINE !== "pglite")("one process per embedded database", { timeout: 180_000 }, () => {
   let dataDir: string;
@@ -29,15 +24,9 @@ describe.skipIf(ENGINE !== "pglite")("one process per embedded database", { time
   const lockPath = () => join(dataDir, LOCK_FILE);
   const holder = (): LockHolder => JSON.parse(readFileSync(lockPath(), "utf8")) as LockHolder;
 
-  const cli = (...args: string[]): Promise<Run> =>
-    new Promise((done) =>
-      execFile(
-        process.execPath,
-        ["--import", "tsx", "src/cli/main.ts", ...args],
-        { cwd: ROOT, env: { PATH: process.env.PATH, DATA_DIR: dataDir, LOG_LEVEL: "silent" } },
-        (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-      ),
-    );
+  // Another process, as the operator runs it; and the same command in this process, for the lock's rules alone.
+  const cli = (...args: string[]) => spawnCli({ DATA_DIR: dataDir, OPERATOR_LANGUAGE: "vi" }, ...args);
+  const here = (...args: string[]) => runCliHere({ DATA_DIR: dataDir }, ...args);
   const exited = (child: ChildProcess) =>
     new Promise<number | null>((done) => (child.exitCode !== null || child.signalCode !== null ? done(child.exitCode) : child.once("exit", (code) => done(code))));
 
@@ -85,7 +74,7 @@ describe.skipIf(ENGINE !== "pglite")("one process per embedded database", { time
     }
     expect(existsSync(lockPath())).toBe(false);
 
-    const granted = await cli("grant", "--telegram", "4242", "--role", "admin");
+    const granted = await here("grant", "--telegram", "4242", "--role", "admin");
     expect(granted).toMatchObject({ code: 0, stderr: "" });
     expect(existsSync(lockPath())).toBe(false);
     const after = await openDatabase({ dataDir });
@@ -131,7 +120,7 @@ describe.skipIf(ENGINE !== "pglite")("one process per embedded database", { time
     bot.kill("SIGTERM");
     expect(await exited(bot), botErr).toBe(0);
     expect(existsSync(lockPath())).toBe(false);
-    const units = await cli("units");
+    const units = await here("units");
     expect(units.code).toBe(0);
     expect(units.stdout).toMatch(/^LC-DK-CSLC\s/m);
   });
@@ -141,7 +130,7 @@ describe.skipIf(ENGINE !== "pglite")("one process per embedded database", { time
     const gone = spawn(process.execPath, ["-e", ""]);
     await exited(gone);
     writeFileSync(lockPath(), JSON.stringify({ pid: gone.pid, host: hostname(), since: "2026-01-01T00:00:00.000Z", role: "bot" }));
-    const units = await cli("units");
+    const units = await here("units");
     expect(units).toMatchObject({ code: 0, stderr: "" });
     expect(units.stdout).toMatch(/^LC-DK-CSLC\s/m);
     expect(existsSync(lockPath())).toBe(false);
@@ -150,7 +139,7 @@ describe.skipIf(ENGINE !== "pglite")("one process per embedded database", { time
   it("respects a fresh lock from another host (a container on the same volume), takes over an abandoned one", async () => {
     const other = { pid: 7, host: "another-container", since: new Date().toISOString(), role: "bot" as const };
     writeFileSync(lockPath(), JSON.stringify(other));
-    const refused = await cli("units");
+    const refused = await here("units");
     expect(refused.code).toBe(1);
     expect(refused.stderr.trim()).toBe(storeBusyMessage(new EmbeddedStoreBusyError(dataDir, other), { OPERATOR_LANGUAGE: "vi" }));
     expect(refused.stderr).toContain("another-container");
@@ -159,7 +148,7 @@ describe.skipIf(ENGINE !== "pglite")("one process per embedded database", { time
     // Its holder has not touched it for ten minutes: that container is gone.
     const tenMinutesAgo = new Date(Date.now() - 600_000);
     utimesSync(lockPath(), tenMinutesAgo, tenMinutesAgo);
-    const units = await cli("units");
+    const units = await here("units");
     expect(units).toMatchObject({ code: 0, stderr: "" });
     expect(existsSync(lockPath())).toBe(false);
   });

@@ -1,19 +1,22 @@
 // `npm run cli -- move-to-postgres <url>`: an operator leaves the embedded store for PostgreSQL. The store (demo units,
 // 300 applications of which 100 approved, a web file's bytes, JSON values, 2,500 inbox rows) is made in a temporary
-// folder, the real CLI copies it into a new, empty database, and both sides are compared table by table, row by row.
+// folder, the CLI's own entry (`runCli`, in this process) copies it into a new, empty database, and both sides are compared table by table, row by row.
 import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../src/db/database.ts";
 import { maskPassword, withoutPassword } from "../../src/db/move-to-postgres.ts";
+import { tFor } from "../../src/i18n/i18n.ts";
 import { Prisma } from "../../src/generated/prisma/client.ts";
 import { decideApplication } from "../../src/membership/applications.ts";
 import { adminQuery as admin, createTestDataDir, ENGINE } from "../support/database.ts";
-import { runCli as cli } from "../support/cli-files.ts";
+import { runCliHere as cli } from "../support/cli-files.ts";
 import { fileApplication, grant, loadDemo } from "../support/fixtures.ts";
+import { patternOf } from "../support/locale-texts.ts";
 import { adminUrl, databaseUrl } from "../support/pg-urls.ts";
 
+const vi = tFor("vi");
 
 /** Every row of every table of ours, as PostgreSQL writes it as text: equal digests mean equal contents. */
 async function contents(query: (sql: string) => Promise<Record<string, unknown>[]>): Promise<Record<string, { rows: number; digest: string }>> {
@@ -152,7 +155,7 @@ describe.skipIf(ENGINE !== "postgres")("moving the embedded store to PostgreSQL 
       const before = await contents(async (sql) => (await target.query(sql)).rows);
       const run = await cli({ DATA_DIR: dataDir }, "move-to-postgres", targetUrl);
       expect(run.code, run.out).toBe(1);
-      expect(run.out).toContain("is not empty");
+      expect(run.stderr).toMatch(patternOf("store.move.not_empty"));
       expect(run.out).not.toContain(password);
       expect(await contents(async (sql) => (await target.query(sql)).rows)).toEqual(before);
     } finally {
@@ -163,7 +166,7 @@ describe.skipIf(ENGINE !== "postgres")("moving the embedded store to PostgreSQL 
   it("refuses when DATABASE_URL is already set: the instance runs on PostgreSQL already", async () => {
     const run = await cli({ DATA_DIR: dataDir, DATABASE_URL: targetUrl }, "move-to-postgres", targetUrl);
     expect(run.code, run.out).toBe(2);
-    expect(run.out).toContain("DATABASE_URL is set");
+    expect(run.stderr.trim()).toBe(vi("store.move.on_postgres", { url: maskPassword(targetUrl) }));
     expect(run.out).not.toContain(password);
   });
 });

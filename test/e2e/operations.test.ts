@@ -3,17 +3,17 @@
 // bodies, unknown paths and a wrong secret with the right status, counting each refusal by route, never by path;
 // the HTTP server listens on loopback unless told otherwise; and SIGTERM ends the process within 10 s even while an
 // update waits on a Bot API call that never answers.
-import { spawn } from "node:child_process";
+import { rm } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import { networkInterfaces } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REMINDERS_QUEUE } from "../../src/bot/reminders/send.ts";
 import { FakeTelegram } from "../fake-telegram/server.ts";
-import { ROOT } from "../bench/child-process.ts";
+import { startNode } from "../bench/child-process.ts";
 import { startHarness, type Harness } from "../support/app.ts";
 import { valueOf } from "../support/metrics.ts";
 import { Chat } from "../support/chat.ts";
-import { ENGINE } from "../support/database.ts";
+import { createTestDataDir, ENGINE } from "../support/database.ts";
 import { freePort } from "../support/ports.ts";
 
 const SECRET = "operations-secret-0123456789";
@@ -138,6 +138,7 @@ describe("operating the bot", () => {
 describe.skipIf(ENGINE !== "pglite")("stopping", { timeout: 150_000 }, () => {
   it("exits within 10 s of SIGTERM while an update waits on a Bot API call that never answers", async () => {
     const fake = await FakeTelegram.start();
+    let dataDir: string | undefined;
     try {
       let calledOut!: () => void;
       const called = new Promise<void>((resolve) => (calledOut = resolve));
@@ -145,25 +146,21 @@ describe.skipIf(ENGINE !== "pglite")("stopping", { timeout: 150_000 }, () => {
         calledOut();
         return new Promise(() => undefined);
       });
-      const bot = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-        cwd: ROOT,
-        env: { ...process.env, TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, DATA_DIR: "memory://", LOG_LEVEL: "warn" },
-        stdio: ["ignore", "ignore", "pipe"],
-      });
-      let stderr = "";
-      bot.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-      const exited = new Promise<number | null>((resolve) => bot.once("exit", (code) => resolve(code)));
+      // A migrated folder store: initdb and the migrations on `memory://` took half a minute on a busy machine.
+      dataDir = await createTestDataDir("congdoan-stop-");
+      const bot = startNode("src/main.ts", [], { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, DATA_DIR: dataDir, LOG_LEVEL: "warn", PORT: undefined });
       await fake.waitForPoll(90_000, 0).catch((err: Error) => {
-        throw new Error(`${err.message}\n${stderr}`);
+        throw new Error(`${err.message}\n${bot.stderrTail()}`);
       });
       new Chat(fake, { id: 9400 }).send("/help");
       await called;
       const sent = Date.now();
-      bot.kill("SIGTERM");
-      await exited;
+      bot.process.kill("SIGTERM");
+      await bot.exited;
       expect(Date.now() - sent).toBeLessThan(10_000);
     } finally {
       await fake.close();
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
     }
   });
 });
