@@ -1,28 +1,38 @@
 // The prompts of the forms chairs and officers fill in, fuzzed with hostile texts (prompt-fuzzer.ts): the weekly
 // report, setting a target, rejecting an application (the reason), recording a member leaving, a broadcast, an
-// invite, a poster, and a worker correcting their application. No fuzzed text is ever stored: a typed "1" may
-// confirm a broadcast or a leave, which then holds the script's own answers.
+// invite, a poster, an officer finding a union's members, a worker correcting their application, and a chair refusing
+// a member's erasure or correction request (the reason). A fuzzed text the form accepts as a reason is stored as that reason, as a chair's would be;
+// nothing else fuzzed is stored: a typed "1" may confirm a broadcast or a leave, which then holds the script's answers.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { weekRange } from "../../src/bot/reports/conversation.ts";
 import { weekOf } from "../../src/drive/reports.ts";
 import { tFor } from "../../src/i18n/i18n.ts";
+import { decideApplication } from "../../src/membership/applications.ts";
 import { findUnitByCode } from "../../src/organisation/units.ts";
+import { requestCorrection } from "../../src/privacy/corrections.ts";
+import { requestErasure } from "../../src/privacy/erasure.ts";
 import type { TestUser } from "../fake-telegram/server.ts";
 import { startHarness, type Harness } from "../support/app.ts";
 import { Chat } from "../support/chat.ts";
 import { fileApplication, grant, loadDemo } from "../support/fixtures.ts";
 import { press, tapFirst, text } from "../support/join-form.ts";
 import { patternOf } from "../support/locale-texts.ts";
-import { itFuzzesEachPrompt, type FormScript } from "./prompt-fuzzer.ts";
+import { itFuzzesEachPrompt, type FormScript, type FormStep } from "./prompt-fuzzer.ts";
 
 const vi = tFor("vi");
 /** Taps a button with this data on the newest message, as a button of an earlier message would be tapped. */
 const tap = (data: () => string) => (chat: Chat) => chat.fake.pressButton(chat.user, chat.fake.lastMessageTo(chat.user)!, data(), { allowUnknownData: true });
+/** A decider's "refuse" button (its data), the reason asked (`ask`), and a reason that is valid (which decides it). */
+const reasonSteps = (data: () => string, ask: string, valid: string): FormStep[] => [
+  { act: text("/help"), reply: vi("help.intro") },
+  { act: tap(data), reply: ask },
+  { act: text(valid), reply: /./ },
+];
 
 describe("officers' form prompts under hostile text", { timeout: 300_000 }, () => {
   let h: Harness;
   let nextId = 820_000;
-  const ids = { applicationId: "", memberId: "" };
+  const ids = { applicationId: "", memberId: "", requestId: "", approvedBySetup: 0 };
   const person = async (role: "CHAIR" | "OFFICER", unit: string): Promise<Chat> => {
     const user: TestUser = { id: nextId++, first_name: "Fuzz", language_code: "vi" };
     await grant(h.db.prisma, user, role, unit);
@@ -65,11 +75,7 @@ describe("officers' form prompts under hostile text", { timeout: 300_000 }, () =
       ids.applicationId = (await fileApplication(h.db.prisma, { id: nextId + 50_000 }, "LC-DK-CSLC")).applicationId;
       return person("CHAIR", "LC-DK-CSLC");
     },
-    steps: [
-      { act: text("/help"), reply: vi("help.intro") },
-      { act: tap(() => `dec:r:${ids.applicationId}`), reply: vi("decision.reason_ask") },
-      { act: text("Chưa đủ hồ sơ"), reply: /./ },
-    ],
+    steps: reasonSteps(() => `dec:r:${ids.applicationId}`, vi("decision.reason_ask"), "Chưa đủ hồ sơ"),
   };
   const leave: FormScript = {
     form: "members-leave",
@@ -116,6 +122,15 @@ describe("officers' form prompts under hostile text", { timeout: 300_000 }, () =
       { act: text("/cancel"), reply: /./ },
     ],
   };
+  const membersPick: FormScript = {
+    form: "members-pick",
+    newPerson: () => person("OFFICER", "LC-DK"),
+    steps: [
+      { act: text("/members"), reply: vi("members.pick.ask") },
+      { act: text("cao su"), reply: vi("members.pick.choose") },
+      { act: tapFirst, reply: /./ },
+    ],
+  };
   const poster: FormScript = {
     form: "poster",
     newPerson: () => person("OFFICER", "LC"),
@@ -140,6 +155,37 @@ describe("officers' form prompts under hostile text", { timeout: 300_000 }, () =
       { act: text("/cancel"), reply: /./ },
     ],
   };
+  /** A chair of LC-DK-CSLC and a member of it they admitted, whose request (made by `request`) waits for them. */
+  const chairWithRequest = async (request: (memberPersonId: string) => Promise<void>): Promise<Chat> => {
+    const user: TestUser = { id: nextId++, first_name: "Fuzz", language_code: "vi" };
+    const chair = await grant(h.db.prisma, user, "CHAIR", "LC-DK-CSLC");
+    const filed = await fileApplication(h.db.prisma, { id: nextId + 60_000 }, "LC-DK-CSLC");
+    const decided = await decideApplication(h.db.prisma, { applicationId: filed.applicationId, actorId: chair.id, decision: { kind: "approve" } });
+    if (!decided.ok) throw new Error("not approved");
+    ids.approvedBySetup++;
+    await request(filed.personId);
+    return new Chat(h.fake, user);
+  };
+  const refuseErasure: FormScript = {
+    form: "erasure-refuse",
+    newPerson: () =>
+      chairWithRequest(async (personId) => {
+        const asked = await requestErasure(h.db.prisma, { personId, days: 30 });
+        if (asked.kind !== "requested") throw new Error(`no erasure request: ${asked.kind}`);
+        ids.requestId = asked.requestId;
+      }),
+    steps: reasonSteps(() => `era:r:${ids.requestId}`, vi("erasure.refuse_ask"), "Hồ sơ còn cần cho kỳ kiểm tra"),
+  };
+  const refuseCorrection: FormScript = {
+    form: "correction-refuse",
+    newPerson: () =>
+      chairWithRequest(async (personId) => {
+        const asked = await requestCorrection(h.db.prisma, { personId, field: "phone", value: "0987654321", days: 30 });
+        if (!asked.ok || asked.kind !== "requested") throw new Error("no correction request");
+        ids.requestId = asked.requestId;
+      }),
+    steps: reasonSteps(() => `cor:r:${ids.requestId}`, vi("corrections.decide.reason_ask"), "Số điện thoại chưa xác minh"),
+  };
   /** Each form, and its first step after which a prompt waits ("/help" only shows a message to tap on). */
   const FORMS: [string, FormScript, number][] = [
     ["weekly report", report, 0],
@@ -149,7 +195,10 @@ describe("officers' form prompts under hostile text", { timeout: 300_000 }, () =
     ["broadcast", broadcast, 0],
     ["invite", invite, 0],
     ["poster", poster, 0],
+    ["an officer's /members (find a union)", membersPick, 0],
     ["a worker's correction", correct, 0],
+    ["refuse an erasure request", refuseErasure, 1],
+    ["refuse a correction request", refuseCorrection, 1],
   ];
 
   beforeAll(async () => {
@@ -166,6 +215,7 @@ describe("officers' form prompts under hostile text", { timeout: 300_000 }, () =
     expect(await prisma.target.count()).toBe(0);
     for (const b of await prisma.broadcast.findMany()) expect(b.text).toBe("Họp công đoàn lúc 15:00 thứ Sáu.");
     for (const m of await prisma.member.findMany({ where: { leftOn: { not: null } } })) expect([m.fullName, m.leaveNote ?? null]).toEqual(["Lò Văn Mạnh", null]);
-    expect(await prisma.application.count({ where: { status: "APPROVED" } })).toBe(0);
+    // Only the members the refusal scripts admitted themselves: no fuzzed reason approved an application.
+    expect(await prisma.application.count({ where: { status: "APPROVED" } })).toBe(ids.approvedBySetup);
   });
 });
