@@ -1,10 +1,12 @@
 // The prompts of the forms chairs and officers fill in, fuzzed with hostile texts (prompt-fuzzer.ts): the weekly
-// report, setting a target, rejecting an application (the reason), recording a member leaving, a broadcast, an
-// invite, a poster, an officer finding a union's members, a worker correcting their application, and a chair refusing
-// a member's erasure or correction request (the reason). A fuzzed text the form accepts as a reason is stored as that reason, as a chair's would be;
+// report, setting a target, rejecting an application (the reason), recording a member leaving, a broadcast and the
+// edit of a scheduled one, an invite, a poster, an officer finding a union's members, a worker correcting their
+// application, and a chair refusing a member's erasure or correction request (the reason). A fuzzed text the form
+// accepts as a reason or as an edited broadcast's text is stored as such, as a chair's or an officer's would be;
 // nothing else fuzzed is stored: a typed "1" may confirm a broadcast or a leave, which then holds the script's answers.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { weekRange } from "../../src/bot/reports/conversation.ts";
+import { createBroadcast } from "../../src/broadcasts/broadcasts.ts";
 import { weekOf } from "../../src/drive/reports.ts";
 import { tFor } from "../../src/i18n/i18n.ts";
 import { decideApplication } from "../../src/membership/applications.ts";
@@ -32,7 +34,7 @@ const reasonSteps = (data: () => string, ask: string, valid: string): FormStep[]
 describe("officers' form prompts under hostile text", { timeout: 300_000 }, () => {
   let h: Harness;
   let nextId = 820_000;
-  const ids = { applicationId: "", memberId: "", requestId: "", approvedBySetup: 0 };
+  const ids = { applicationId: "", memberId: "", requestId: "", approvedBySetup: 0, broadcastId: "", editable: new Set<string>() };
   const person = async (role: "CHAIR" | "OFFICER", unit: string): Promise<Chat> => {
     const user: TestUser = { id: nextId++, first_name: "Fuzz", language_code: "vi" };
     await grant(h.db.prisma, user, role, unit);
@@ -109,6 +111,28 @@ describe("officers' form prompts under hostile text", { timeout: 300_000 }, () =
       { act: press(vi("broadcasts.when_now")), reply: vi("broadcasts.ask_urgent") },
       { act: press(vi("broadcasts.urgent_no")), reply: patternOf("broadcasts.summary") },
       { act: text("/cancel"), reply: /./ },
+    ],
+  };
+  const broadcastEdit: FormScript = {
+    form: "broadcast-edit",
+    newPerson: async () => {
+      // Each officer edits a broadcast of their own, scheduled in ten days: a valid text is saved as its new text.
+      const user: TestUser = { id: nextId++, first_name: "Fuzz", language_code: "vi" };
+      const officer = await grant(h.db.prisma, user, "OFFICER", "LC-DK");
+      const unit = (await findUnitByCode(h.db.prisma, "LC-DK"))!;
+      const created = await createBroadcast(h.db.prisma, officer.id, {
+        audience: "CHAIRS", scopeUnitId: unit.id, language: null, channel: null, text: "Họp công đoàn lúc 15:00 thứ Sáu.", photoFileId: null, urgent: false,
+        sendAt: new Date(Date.now() + 10 * 86_400_000),
+      });
+      if (!created.ok) throw new Error("broadcast refused");
+      ids.broadcastId = created.id;
+      ids.editable.add(created.id);
+      return new Chat(h.fake, user);
+    },
+    steps: [
+      { act: text("/help"), reply: vi("help.intro") },
+      { act: tap(() => `bce:${ids.broadcastId}`), reply: patternOf("broadcasts.ask_new_text") },
+      { act: text("Họp công đoàn lúc 16:00 thứ Sáu."), reply: /./ },
     ],
   };
   const invite: FormScript = {
@@ -193,6 +217,7 @@ describe("officers' form prompts under hostile text", { timeout: 300_000 }, () =
     ["reject an application", reject, 1],
     ["record a member leaving", leave, 1],
     ["broadcast", broadcast, 0],
+    ["edit a scheduled broadcast", broadcastEdit, 1],
     ["invite", invite, 0],
     ["poster", poster, 0],
     ["an officer's /members (find a union)", membersPick, 0],
@@ -213,7 +238,8 @@ describe("officers' form prompts under hostile text", { timeout: 300_000 }, () =
     const prisma = h.db.prisma;
     expect(await prisma.weeklyReport.count()).toBe(0);
     expect(await prisma.target.count()).toBe(0);
-    for (const b of await prisma.broadcast.findMany()) expect(b.text).toBe("Họp công đoàn lúc 15:00 thứ Sáu.");
+    // Broadcasts made by the form itself; those the edit scripts made take an accepted fuzzed text as their new text.
+    for (const b of await prisma.broadcast.findMany()) if (!ids.editable.has(b.id)) expect(b.text).toBe("Họp công đoàn lúc 15:00 thứ Sáu.");
     for (const m of await prisma.member.findMany({ where: { leftOn: { not: null } } })) expect([m.fullName, m.leaveNote ?? null]).toEqual(["Lò Văn Mạnh", null]);
     // Only the members the refusal scripts admitted themselves: no fuzzed reason approved an application.
     expect(await prisma.application.count({ where: { status: "APPROVED" } })).toBe(ids.approvedBySetup);
