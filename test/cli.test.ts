@@ -1,13 +1,13 @@
 // The operator CLI, run as an operator would (a process of its own), on an embedded database in a fresh folder.
 // The rules of each command are tested in-process on both engines (test/db/cli-*.test.ts).
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { tFor } from "../src/i18n/i18n.ts";
 import { LAI_CHAU_DEMO } from "../src/organisation/demo/lai-chau.ts";
 import { demoTargets } from "../src/drive/demo.ts";
-import { spawnCli } from "./support/cli-files.ts";
+import { blockedDataDir, spawnCli } from "./support/cli-files.ts";
 
 const dirs: string[] = [];
 afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
@@ -38,18 +38,9 @@ it("migrates a new embedded database, loads the demo data, lists units with code
 it("says in the operator's language, without a stack trace, that DATA_DIR cannot be used, and exits 1", async () => {
   const dir = await mkdtemp(join(tmpdir(), "congdoan-cli-"));
   dirs.push(dir);
-  // A file where the data folder's parent should be: the folder cannot be made.
-  const blocker = join(dir, "a-file");
-  await writeFile(blocker, "");
-  const store = join(blocker, "store");
+  const { dataDir, told } = await blockedDataDir(dir);
   for (const lang of ["en", "vi"] as const) {
-    const run = await spawnCli({ DATA_DIR: store, OPERATOR_LANGUAGE: lang }, "units");
-    const t = tFor(lang);
-    expect(run).toEqual({
-      code: 1,
-      stdout: "",
-      stderr: `${t("db.data_dir_unusable", { ns: "cli", dir: store, path: store, reason: t("db.data_dir_reason.not_a_folder", { ns: "cli" }) })}\n`,
-      out: expect.any(String),
-    });
+    const run = await spawnCli({ DATA_DIR: dataDir, OPERATOR_LANGUAGE: lang }, "units");
+    expect(run).toEqual({ code: 1, stdout: "", stderr: `${told(lang)}\n`, out: expect.any(String) });
   }
 }, 60_000);

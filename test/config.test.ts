@@ -1,6 +1,6 @@
 // Configuration is read once and validated; a bad value stops the bot with one clear line per problem.
 import { execFile, spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, servesWebChat } from "../src/config.ts";
 import { storeOpenProblem } from "../src/db/store-problems.ts";
 import { tFor } from "../src/i18n/i18n.ts";
+import { blockedDataDir } from "./support/cli-files.ts";
 
 const run = promisify(execFile);
 const TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijk";
@@ -130,18 +131,15 @@ describe("an unusable data folder", () => {
   it("`npm start` says in the operator's language that DATA_DIR cannot be used, without a stack trace, and exits 1", async () => {
     const dir = await mkdtemp(join(tmpdir(), "cd-start-"));
     try {
-      const blocker = join(dir, "a-file");
-      await writeFile(blocker, "");
-      const store = join(blocker, "store");
+      const { dataDir, told } = await blockedDataDir(dir);
       const result = await run(process.execPath, ["--import", "tsx", "src/main.ts"], {
-        env: { PATH: process.env.PATH, OPERATOR_LANGUAGE: "en", DATA_DIR: store, LOG_LEVEL: "warn" },
+        env: { PATH: process.env.PATH, OPERATOR_LANGUAGE: "en", DATA_DIR: dataDir, LOG_LEVEL: "warn" },
       }).then(
         () => ({ code: 0, stderr: "" }),
         (error: { code: number; stderr: string }) => error,
       );
-      const t = tFor("en");
       expect(result.code).toBe(1);
-      expect(result.stderr.trim()).toBe(t("db.data_dir_unusable", { ns: "cli", dir: store, path: store, reason: t("db.data_dir_reason.not_a_folder", { ns: "cli" }) }));
+      expect(result.stderr.trim()).toBe(told("en"));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

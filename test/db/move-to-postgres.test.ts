@@ -1,6 +1,7 @@
 // `npm run cli -- move-to-postgres <url>`: an operator leaves the embedded store for PostgreSQL. The store (demo units,
 // 300 applications of which 100 approved, a web file's bytes, JSON values, 2,500 inbox rows) is made in a temporary
-// folder, the CLI's own entry (`runCli`, in this process) copies it into a new, empty database, and both sides are compared table by table, row by row.
+// folder, the CLI's own entry (`runCli`, in this process) copies it into a new, empty database, and both sides are
+// compared table by table, row by row.
 import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
 import pg from "pg";

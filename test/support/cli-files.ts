@@ -2,13 +2,14 @@
 // write files, a temporary folder for what they write and the console they report to kept quiet, both set up before
 // the file's tests and undone after.
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { format } from "node:util";
 import { afterAll, beforeAll, vi } from "vitest";
 import { runCli } from "../../src/cli/run.ts";
 import { loadConfig } from "../../src/config.ts";
+import { tFor, type Lang } from "../../src/i18n/i18n.ts";
 
 /** What an operator CLI command is given when the environment sets nothing. */
 export const cliConfig = loadConfig({});
@@ -72,4 +73,19 @@ export async function runCliHere(env: Record<string, string>, ...args: string[])
   } finally {
     Object.assign(console, { log, error });
   }
+}
+
+/**
+ * A DATA_DIR under `parent` that cannot be made (a file stands where its folder's parent should be), and the paragraph
+ * the bot and the CLI tell the operator about it, in their language.
+ */
+export async function blockedDataDir(parent: string): Promise<{ dataDir: string; told(lang: Lang): string }> {
+  const blocker = join(parent, "a-file");
+  await writeFile(blocker, "");
+  const dataDir = join(blocker, "store");
+  const told = (lang: Lang) => {
+    const t = tFor(lang);
+    return t("db.data_dir_unusable", { ns: "cli", dir: dataDir, path: dataDir, reason: t("db.data_dir_reason.not_a_folder", { ns: "cli" }) });
+  };
+  return { dataDir, told };
 }
