@@ -9,6 +9,7 @@ import { ConfigError, loadConfig, servesWebChat } from "../src/config.ts";
 import { storeOpenProblem } from "../src/db/store-problems.ts";
 import { tFor } from "../src/i18n/i18n.ts";
 import { blockedDataDir } from "./support/cli-files.ts";
+import { nodeArgs } from "./support/node-args.ts";
 
 const run = promisify(execFile);
 const TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghijk";
@@ -69,7 +70,7 @@ describe("configuration", () => {
 
   it("`npm start` without a token serves the web chat on loopback, prints its address and stops cleanly", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "cd-start-"));
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    const child = spawn(process.execPath, nodeArgs("src/main.ts"), {
       env: { PATH: process.env.PATH, OPERATOR_LANGUAGE: "en", DATA_DIR: join(dataDir, "data"), WEB_CHAT_PORT: "0", LOG_LEVEL: "warn" },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -100,7 +101,7 @@ describe("configuration", () => {
   }, 60_000);
 
   it("refuses to serve the web chat beyond loopback without a password", async () => {
-    const result = await run(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    const result = await run(process.execPath, nodeArgs("src/main.ts"), {
       env: { PATH: process.env.PATH, OPERATOR_LANGUAGE: "en", WEB_CHAT_HOST: "0.0.0.0" },
     }).then(
       () => ({ code: 0, stderr: "" }),
@@ -132,7 +133,7 @@ describe("an unusable data folder", () => {
     const dir = await mkdtemp(join(tmpdir(), "cd-start-"));
     try {
       const { dataDir, told } = await blockedDataDir(dir);
-      const result = await run(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      const result = await run(process.execPath, nodeArgs("src/main.ts"), {
         env: { PATH: process.env.PATH, OPERATOR_LANGUAGE: "en", DATA_DIR: dataDir, LOG_LEVEL: "warn" },
       }).then(
         () => ({ code: 0, stderr: "" }),

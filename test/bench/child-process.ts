@@ -23,14 +23,17 @@ export interface Child {
   stderrTail(): string;
 }
 
-/** `node --import tsx <script>` in the project folder, with `env` on top of this process's environment. */
-export function startNode(script: string, args: string[], env: Record<string, string | undefined>): Child {
+/**
+ * `node --import tsx <script>` in the project folder, with `env` on top of this process's environment; `nodeFlags`
+ * go before the rest (the tests' SHORT_LIVED_NODE_FLAGS; the benches give none).
+ */
+export function startNode(script: string, args: string[], env: Record<string, string | undefined>, nodeFlags: string[] = []): Child {
   const merged: NodeJS.ProcessEnv = { ...process.env };
   for (const [key, value] of Object.entries(env)) {
     if (value === undefined) delete merged[key];
     else merged[key] = value;
   }
-  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], { cwd: ROOT, env: merged, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", script, ...args], { cwd: ROOT, env: merged, stdio: ["ignore", "pipe", "pipe"] });
   live.add(child);
   // The bot logs (pino, JSON) on stdout and crashes on stderr; both are kept for failure messages.
   const tail: string[] = [];

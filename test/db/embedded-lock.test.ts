@@ -14,6 +14,7 @@ import { FakeTelegram } from "../fake-telegram/server.ts";
 import { runCliHere, spawnCli } from "../support/cli-files.ts";
 import { createTestDataDir, ENGINE } from "../support/database.ts";
 import { loadDemo } from "../support/fixtures.ts";
+import { nodeArgs } from "../support/node-args.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
@@ -88,7 +89,7 @@ describe.skipIf(ENGINE !== "pglite")("one process per embedded database", { time
 
   it("refuses the CLI while the bot runs, naming the bot and its pid; after the bot stops, the CLI works", async () => {
     const since = fake.mark();
-    const bot = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    const bot = spawn(process.execPath, nodeArgs("src/main.ts"), {
       cwd: ROOT,
       env: { PATH: process.env.PATH, DATA_DIR: dataDir, TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, LOG_LEVEL: "warn" },
       stdio: ["ignore", "ignore", "pipe"],
@@ -106,7 +107,7 @@ describe.skipIf(ENGINE !== "pglite")("one process per embedded database", { time
     expect(refused.stderr.trim()).toBe(tFor("vi")("db.busy_bot", { ns: "cli", pid: bot.pid, where: "", dir: resolve(dataDir) }));
 
     // A second bot on the same folder stops at once with the same explanation, in the operator's language.
-    const second = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    const second = spawn(process.execPath, nodeArgs("src/main.ts"), {
       cwd: ROOT,
       env: { PATH: process.env.PATH, DATA_DIR: dataDir, TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, LOG_LEVEL: "warn", OPERATOR_LANGUAGE: "en" },
       stdio: ["ignore", "ignore", "pipe"],

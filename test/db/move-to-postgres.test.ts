@@ -1,5 +1,5 @@
 // `npm run cli -- move-to-postgres <url>`: an operator leaves the embedded store for PostgreSQL. The store (demo units,
-// 300 applications of which 100 approved, a web file's bytes, JSON values, 2,500 inbox rows) is made in a temporary
+// 30 applications of which 10 approved, a web file's bytes, JSON values, 2,500 inbox rows) is made in a temporary
 // folder, the CLI's own entry (`runCli`, in this process) copies it into a new, empty database, and both sides are
 // compared table by table, row by row.
 import { randomBytes } from "node:crypto";
@@ -78,7 +78,7 @@ describe.skipIf(ENGINE !== "postgres")("moving the embedded store to PostgreSQL 
     const { prisma } = db;
     await loadDemo(prisma);
     const chair = await grant(prisma, { id: 4_100_001 }, "CHAIR", "LC-DK-CSLC");
-    for (let i = 0; i < 300; i++) {
+    for (let i = 0; i < 30; i++) {
       const filed = await fileApplication(prisma, { channel: "ZALO", externalId: `move-${i}` }, "LC-DK-CSLC");
       if (i % 3 === 0) {
         const decided = await decideApplication(prisma, { applicationId: filed.applicationId, actorId: chair.id, decision: { kind: "approve" } });
@@ -99,8 +99,8 @@ describe.skipIf(ENGINE !== "postgres")("moving the embedded store to PostgreSQL 
     expect(run.code, run.out).toBe(0);
     expect(run.out).not.toContain(password);
     expect(run.out).toContain(`DATABASE_URL=${maskPassword(targetUrl)}`);
-    expect(run.out).toMatch(/^Application\s+300\s+300$/m);
-    expect(run.out).toMatch(/^Member\s+100\s+100$/m);
+    expect(run.out).toMatch(/^Application\s+30\s+30$/m);
+    expect(run.out).toMatch(/^Member\s+10\s+10$/m);
     expect(run.out).toMatch(/^WebFile\s+1\s+1$/m);
     expect(run.out).toMatch(/^InboxUpdate\s+2501\s+2501$/m);
     expect(run.out).toContain("pgboss");
@@ -119,7 +119,7 @@ describe.skipIf(ENGINE !== "postgres")("moving the embedded store to PostgreSQL 
       const big = await target.query(`SELECT id::text FROM "InboxUpdate" WHERE "externalId" = 'big'`);
       expect(big.rows[0].id).toBe(String(BIG_UPDATE_ID));
       const bot = await target.query(`SELECT sum(admitted)::int AS admitted FROM "BotWeekTotal"`);
-      expect(bot.rows[0].admitted).toBe(100);
+      expect(bot.rows[0].admitted).toBe(10);
       // The target is as the app migrates it: its own _prisma_migrations, triggers on, keys checked immediately.
       const migrations = await target.query(`SELECT count(*)::int AS n FROM _prisma_migrations WHERE finished_at IS NOT NULL`);
       expect(migrations.rows[0].n).toBeGreaterThan(0);

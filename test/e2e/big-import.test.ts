@@ -15,6 +15,7 @@ const vi = tFor("vi");
 const XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 const ROWS = 20_000;
 const HELPERS = 5;
+const ASK_EVERY_MS = 200;
 
 const FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Lò", "Tòng"];
 const MIDDLE = ["Văn", "Thị", "Đức", "Minh"];
@@ -86,6 +87,9 @@ describe("a 20,000-row member import", () => {
         // Waited for long enough to measure a stall, not only to notice one.
         await other.expect(vi("help.intro"), 120_000);
         answered.push({ phase: asked, ms: performance.now() - t0, at: performance.now() });
+        // A person asks again a little later, not in a tight loop: the samples still cover both phases, and the CPU
+        // goes to the import rather than to a thousand more /help replies.
+        await new Promise((resolve) => setTimeout(resolve, ASK_EVERY_MS));
       }
     });
 

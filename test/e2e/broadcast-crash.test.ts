@@ -15,6 +15,7 @@ import { FakeTelegram } from "../fake-telegram/server.ts";
 import { announcementsTo, seedMembers, waitForAll, type Seeded } from "../support/broadcasts.ts";
 import { createTestDatabase, createTestDataDir, ENGINE, type TestDatabase } from "../support/database.ts";
 import { grant, loadDemo } from "../support/fixtures.ts";
+import { nodeArgs } from "../support/node-args.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const OFFICER = { id: 7701, first_name: "Cán bộ" };
@@ -37,7 +38,7 @@ describe("a broadcast killed with kill -9 resumes on restart", { timeout: 180_00
   };
 
   function startBot(): ChildProcess {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, nodeArgs("src/main.ts"), { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
     child.stderr?.on("data", () => undefined);
     children.push(child);
     return child;

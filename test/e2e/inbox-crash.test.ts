@@ -12,6 +12,7 @@ import { Chat } from "../support/chat.ts";
 import { createTestDatabase, createTestDataDir, ENGINE, type TestDatabase } from "../support/database.ts";
 import { loadDemo } from "../support/fixtures.ts";
 import { joinSteps, workerNo } from "../support/join-form.ts";
+import { SHORT_LIVED_NODE_FLAGS } from "../support/node-args.ts";
 
 const WORKERS = 12;
 /** Steps after which the bot is killed: a typed answer and "Gửi đơn" (a button) itself. */
@@ -31,7 +32,7 @@ describe("answers in flight at kill -9 are all handled after restart", { timeout
   const startBot = async () => {
     const since = fake.mark();
     // No HTTP port: the test's own environment may name one.
-    const child = startNode("src/main.ts", [], { ...env, PORT: undefined });
+    const child = startNode("src/main.ts", [], { ...env, PORT: undefined }, SHORT_LIVED_NODE_FLAGS);
     bot = child;
     const log = process.env.CRASH_TEST_LOG;
     if (log) for (const stream of [child.process.stdout, child.process.stderr]) stream?.on("data", (chunk: string) => appendFileSync(log, chunk));

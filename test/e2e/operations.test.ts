@@ -15,6 +15,7 @@ import { valueOf } from "../support/metrics.ts";
 import { Chat } from "../support/chat.ts";
 import { createTestDataDir, ENGINE } from "../support/database.ts";
 import { freePort } from "../support/ports.ts";
+import { SHORT_LIVED_NODE_FLAGS } from "../support/node-args.ts";
 
 const SECRET = "operations-secret-0123456789";
 
@@ -148,7 +149,7 @@ describe.skipIf(ENGINE !== "pglite")("stopping", { timeout: 150_000 }, () => {
       });
       // A migrated folder store: initdb and the migrations on `memory://` took half a minute on a busy machine.
       dataDir = await createTestDataDir("congdoan-stop-");
-      const bot = startNode("src/main.ts", [], { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, DATA_DIR: dataDir, LOG_LEVEL: "warn", PORT: undefined });
+      const bot = startNode("src/main.ts", [], { TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, DATA_DIR: dataDir, LOG_LEVEL: "warn", PORT: undefined }, SHORT_LIVED_NODE_FLAGS);
       await fake.waitForPoll(90_000, 0).catch((err: Error) => {
         throw new Error(`${err.message}\n${bot.stderrTail()}`);
       });

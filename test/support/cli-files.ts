@@ -10,6 +10,7 @@ import { afterAll, beforeAll, vi } from "vitest";
 import { runCli } from "../../src/cli/run.ts";
 import { loadConfig } from "../../src/config.ts";
 import { tFor, type Lang } from "../../src/i18n/i18n.ts";
+import { nodeArgs } from "./node-args.ts";
 
 /** What an operator CLI command is given when the environment sets nothing. */
 export const cliConfig = loadConfig({});
@@ -46,7 +47,7 @@ export const spawnCli = (env: Record<string, string>, ...args: string[]): Promis
   new Promise((done) =>
     execFile(
       process.execPath,
-      ["--import", "tsx", "src/cli/main.ts", ...args],
+      nodeArgs("src/cli/main.ts", ...args),
       { cwd: ROOT, env: { PATH: process.env.PATH, LOG_LEVEL: "silent", OPERATOR_LANGUAGE: "en", ...env } },
       (error, stdout, stderr) => done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr, out: stdout + stderr }),
     ),

@@ -52,9 +52,16 @@ export default async function setup(project: TestProject) {
     return async () => {
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.end();
-      await rm(dump, { force: true });
+      await removeTemporaries(dump);
     };
   }
   project.provide("dbTemplate", dump);
-  return () => rm(dump, { force: true });
+  return () => removeTemporaries(dump);
+}
+
+/** The template dump, and the run's temporary folder in memory when vitest.config.ts made one. */
+async function removeTemporaries(dump: string) {
+  await rm(dump, { force: true });
+  const runTmp = process.env.CONGDOAN_TEST_TMPDIR;
+  if (runTmp) await rm(runTmp, { recursive: true, force: true });
 }
