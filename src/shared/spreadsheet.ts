@@ -163,8 +163,15 @@ function matchGrid(grid: Grid, columns: Record<string, string[]>): ReadResult {
   return { rows, missingColumns };
 }
 
-/** Sum of the uncompressed sizes in a zip's central directory; Infinity when unreadable or ZIP64. */
-function unzippedSize(buf: Buffer): number {
+interface ZipEntry {
+  name: string;
+  /** Where its local record (header, data, data descriptor) starts. */
+  offset: number;
+  unzippedSize: number;
+}
+
+/** The entries of a zip's central directory and where that directory starts; undefined when unreadable or ZIP64. */
+function zipDirectory(buf: Buffer): { entries: ZipEntry[]; start: number } | undefined {
   const from = Math.max(0, buf.length - 65_557);
   let eocd = -1;
   for (let i = buf.length - 22; i >= from; i--) {
@@ -173,18 +180,47 @@ function unzippedSize(buf: Buffer): number {
       break;
     }
   }
-  if (eocd < 0) return Infinity;
+  if (eocd < 0) return undefined;
   const count = buf.readUInt16LE(eocd + 10);
-  let p = buf.readUInt32LE(eocd + 16);
-  let total = 0;
+  const start = buf.readUInt32LE(eocd + 16);
+  const entries: ZipEntry[] = [];
+  let p = start;
   for (let n = 0; n < count; n++) {
-    if (p + 46 > buf.length || buf.readUInt32LE(p) !== 0x02014b50) return Infinity;
-    const size = buf.readUInt32LE(p + 24);
-    if (size === 0xffffffff) return Infinity;
-    total += size;
-    p += 46 + buf.readUInt16LE(p + 28) + buf.readUInt16LE(p + 30) + buf.readUInt16LE(p + 32);
+    if (p + 46 > buf.length || buf.readUInt32LE(p) !== 0x02014b50) return undefined;
+    const unzippedSize = buf.readUInt32LE(p + 24);
+    const offset = buf.readUInt32LE(p + 42);
+    if (unzippedSize === 0xffffffff || offset === 0xffffffff) return undefined;
+    const nameLength = buf.readUInt16LE(p + 28);
+    entries.push({ name: buf.toString("utf8", p + 46, p + 46 + nameLength), offset, unzippedSize });
+    p += 46 + nameLength + buf.readUInt16LE(p + 30) + buf.readUInt16LE(p + 32);
   }
-  return total;
+  return { entries, start };
+}
+
+/** What exceljs's streaming reader must have read before a sheet, in this order, to read the sheet as it streams. */
+const READ_BEFORE_SHEETS = ["xl/_rels/workbook.xml.rels", "xl/workbook.xml", "xl/sharedStrings.xml", "xl/styles.xml"];
+
+/**
+ * The same zip with its entries in the order exceljs's streaming reader needs, or undefined when that cannot be made.
+ * Excel (and exceljs) write the shared strings after the sheets; the reader then copies every sheet to a temporary
+ * file and reads it from there, and a read that stops early (the first sheet read, too many rows) leaves those files
+ * behind: the roll's names and phones on disk until the process exits. Moving the local records, byte for byte, keeps
+ * the sheets in memory. The central directory is left as it was, with offsets that no longer match: the streaming
+ * reader never reads it, and nothing else gets these bytes.
+ */
+function inStreamingOrder(buf: Buffer, directory: { entries: ZipEntry[]; start: number }): Buffer | undefined {
+  const byOffset = [...directory.entries].sort((a, b) => a.offset - b.offset);
+  const records = new Map<string, Buffer>();
+  for (const [i, entry] of byOffset.entries()) {
+    const end = byOffset[i + 1]?.offset ?? directory.start;
+    if (end <= entry.offset || end > directory.start || buf.readUInt32LE(entry.offset) !== 0x04034b50) return undefined;
+    records.set(entry.name, buf.subarray(entry.offset, end));
+  }
+  // Without shared strings (text written inline) the reader would copy every sheet out as well.
+  if (!records.has("xl/sharedStrings.xml")) return undefined;
+  const first = READ_BEFORE_SHEETS.filter((name) => records.has(name));
+  const rest = byOffset.map((e) => e.name).filter((name) => !first.includes(name));
+  return Buffer.concat([...[...first, ...rest].map((name) => records.get(name)!), buf.subarray(directory.start)]);
 }
 
 let excel: Promise<typeof ExcelJS> | undefined;
@@ -207,9 +243,15 @@ interface StreamingWorksheet extends AsyncIterable<ExcelJS.Row> {
  * but never the whole workbook, and reading stops as soon as the sheet has too many rows.
  */
 async function xlsxGrid(file: Buffer): Promise<Grid> {
-  if (unzippedSize(file) > MAX_UNZIPPED_BYTES) throw new SpreadsheetError("spreadsheet.errors.corrupt");
+  const directory = zipDirectory(file);
+  if (!directory || directory.entries.reduce((sum, e) => sum + e.unzippedSize, 0) > MAX_UNZIPPED_BYTES) {
+    throw new SpreadsheetError("spreadsheet.errors.corrupt");
+  }
+  const ordered = inStreamingOrder(file, directory);
+  // The whole-file reader needs no temporary files; the unzipped size was checked above, so loading it whole is bounded.
+  if (!ordered) return xlsxGridWhole(file);
   const { stream } = await loadExcel();
-  const reader = new stream.xlsx.WorkbookReader(Readable.from([file]), {
+  const reader = new stream.xlsx.WorkbookReader(Readable.from([ordered]), {
     worksheets: "emit",
     sharedStrings: "cache",
     styles: "cache",

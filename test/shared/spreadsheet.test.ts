@@ -1,6 +1,9 @@
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import ExcelJS from "exceljs";
 import { describe, expect, it } from "vitest";
-import { MAX_FILE_BYTES, SpreadsheetError, neutraliseFormula, parseCsv, readSheet, writeCsv, writeXlsx } from "../../src/shared/spreadsheet.ts";
+import { MAX_FILE_BYTES, MAX_ROWS, SpreadsheetError, neutraliseFormula, parseCsv, readSheet, writeCsv, writeXlsx } from "../../src/shared/spreadsheet.ts";
 
 const COLUMNS = { code: ["Mã đơn vị", "code"], name: ["Tên đơn vị", "name"], date: ["Ngày số liệu"], count: ["Số lao động"] };
 const SHEET_COLUMNS = [
@@ -82,6 +85,31 @@ describe("workbooks the bot wrote itself", () => {
     for (let i = 0; i < 15; i++) {
       const read = await readSheet(await writeXlsx(sheets), "du-lieu.xlsx", { a: ["Mã"], b: ["Tên"] });
       expect(read.rows.map((r) => r.cells)).toEqual([{ a: "M0", b: "Lò Thị Mai" }]);
+    }
+  });
+});
+
+describe("reading leaves nothing on disk", () => {
+  // Excel, like exceljs, writes the shared strings after the sheets. Read as they come, the sheets would have to wait in
+  // temporary files, and a read that stops at the first sheet, or at too many rows, would leave people's names there.
+  it("reads a workbook whose sheets come before their strings without a temporary file, also when it stops early", async () => {
+    const columns = [{ header: "Mã", key: "a" }, { header: "Tên", key: "b" }];
+    const twoSheets = await writeXlsx([
+      { name: "Đoàn viên", columns, rows: [{ a: "M1", b: "Lò Thị Mai" }] },
+      { name: "Ghi chú", columns, rows: [{ a: "M2", b: "Tòng Văn Khánh" }] },
+    ]);
+    const tooMany = await writeXlsx([{ name: "DS", columns, rows: Array.from({ length: MAX_ROWS + 1 }, (_, i) => ({ a: `M${i}`, b: "Lò Thị Mai" })) }]);
+    const scratch = await mkdtemp(join(tmpdir(), "congdoan-xlsx-"));
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = scratch;
+    try {
+      const read = await readSheet(twoSheets, "doan-vien.xlsx", { a: ["Mã"], b: ["Tên"] });
+      expect(read.rows.map((r) => r.cells)).toEqual([{ a: "M1", b: "Lò Thị Mai" }]);
+      expect((await errorOf(readSheet(tooMany, "doan-vien.xlsx", { a: ["Mã"], b: ["Tên"] }))).key).toBe("spreadsheet.errors.tooManyRows");
+      expect(await readdir(scratch)).toEqual([]);
+    } finally {
+      process.env.TMPDIR = before;
+      await rm(scratch, { recursive: true, force: true });
     }
   });
 });
