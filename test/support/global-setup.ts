@@ -3,16 +3,13 @@
 //  - PGlite: a dump of a migrated data directory (made once for both projects), loaded by each test file, and by
 //    the tests that need a store in a folder (createTestDataDir).
 //  - PostgreSQL: a template database; each test file gets CREATE DATABASE … TEMPLATE.
-import { writeFile, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
-import { PrismaPGlite } from "pglite-prisma-adapter";
 import type { TestProject } from "vitest/node";
-import { openDatabase } from "../../src/db/database.ts";
-import { applyMigrations } from "../../src/db/schema-engine.ts";
-import { adminUrl, databaseUrl } from "./pg-urls.ts";
+import { runOffThread } from "../../src/shared/off-thread.ts";
+import { adminUrl } from "./pg-urls.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -23,45 +20,66 @@ declare module "vitest" {
   }
 }
 
-/** The PGlite dump, made once for both projects (their setups run in this one process). */
-let pgliteDump: Promise<string> | undefined;
-async function makePgliteDump(): Promise<string> {
-  const pglite = await PGlite.create();
-  await applyMigrations(new PrismaPGlite(pglite));
-  const dump = await pglite.dumpDataDir("none");
-  await pglite.close();
-  const path = join(tmpdir(), `congdoan-pglite-template-${process.pid}.tar`);
-  await writeFile(path, Buffer.from(await dump.arrayBuffer()));
-  return path;
+/**
+ * The templates are made on a worker thread (src/shared/off-thread.ts; the code is in ./templates.ts): Prisma's schema
+ * engine (WebAssembly) leaves a ten-second timer behind, which in this process would keep the whole run from exiting
+ * for those ten seconds. An idle worker does not hold the process.
+ */
+const onWorker = <R>(fn: string, ...args: unknown[]) => runOffThread<R>(new URL("./templates.ts", import.meta.url), fn, args);
+
+/**
+ * Both templates, made once for the run and at the same time, on two worker threads. Vitest loads this file once per
+ * project, so they are kept on globalThis, not in this module.
+ */
+interface Templates {
+  pgliteDump: Promise<string>;
+  /** The PostgreSQL template's name, when TEST_DATABASE_URL names a server. */
+  postgres?: Promise<string>;
+}
+const KEY = Symbol.for("congdoan.test.templates");
+function templates(): Templates {
+  const shared = globalThis as { [KEY]?: Templates };
+  return (shared[KEY] ??= {
+    pgliteDump: onWorker<string>("makePgliteDump", join(tmpdir(), `congdoan-pglite-template-${process.pid}.tar`)),
+    postgres: process.env.TEST_DATABASE_URL ? makePostgresTemplate(`cd_template_${process.pid}`) : undefined,
+  });
+}
+
+async function makePostgresTemplate(name: string): Promise<string> {
+  await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await adminQuery(`CREATE DATABASE ${name}`);
+  await onWorker("migratePostgres", name);
+  return name;
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: adminUrl() });
+  await admin.connect();
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
 }
 
 export default async function setup(project: TestProject) {
-  const dump = await (pgliteDump ??= makePgliteDump());
+  const { pgliteDump, postgres } = templates();
+  const dump = await pgliteDump;
   project.provide("pgliteTemplate", dump);
   // Project env reaches the test workers, not this process: tell the engines apart by project name.
-  if (project.name === "postgres") {
-    const name = `cd_template_${process.pid}`;
-    const admin = new pg.Client({ connectionString: adminUrl() });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${name}`);
-    const db = await openDatabase({ url: databaseUrl(name), dataDir: "" });
-    await applyMigrations(db.adapterFactory);
-    await db.close();
-    project.provide("dbTemplate", name);
-    return async () => {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-      await removeTemporaries(dump);
-    };
-  }
-  project.provide("dbTemplate", dump);
-  return () => removeTemporaries(dump);
+  project.provide("dbTemplate", project.name === "postgres" ? await postgres! : dump);
+  return cleanUp;
 }
 
-/** The template dump, and the run's temporary folder in memory when vitest.config.ts made one. */
-async function removeTemporaries(dump: string) {
-  await rm(dump, { force: true });
+/**
+ * After the run (every project's teardown calls it; the second call finds nothing left): the PostgreSQL template, also
+ * when only the PGlite project ran, the dump, and the run's temporary folder in memory when vitest.config.ts made one.
+ */
+async function cleanUp() {
+  const { pgliteDump, postgres } = templates();
+  const name = await postgres?.catch(() => undefined);
+  if (name) await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await rm(await pgliteDump, { force: true });
   const runTmp = process.env.CONGDOAN_TEST_TMPDIR;
   if (runTmp) await rm(runTmp, { recursive: true, force: true });
 }
