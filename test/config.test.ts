@@ -1,5 +1,6 @@
 // Configuration is read once and validated; a bad value stops the bot with one clear line per problem.
 import { execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, servesWebChat } from "../src/config.ts";
 import { storeOpenProblem } from "../src/db/store-problems.ts";
 import { tFor } from "../src/i18n/i18n.ts";
-import { blockedDataDir } from "./support/cli-files.ts";
+import { blockedDataDir, runCliHere } from "./support/cli-files.ts";
 import { nodeArgs } from "./support/node-args.ts";
 
 const run = promisify(execFile);
@@ -127,6 +128,15 @@ describe("an unusable data folder", () => {
     expect(storeOpenProblem(refused("/srv/congdoan/data-old"), "/srv/congdoan/data", en)).toBeUndefined();
     expect(storeOpenProblem(refused("/srv/congdoan/data", "EIO"), "/srv/congdoan/data", en)).toBeUndefined();
     expect(storeOpenProblem(refused("memory://x"), "memory://x", en)).toBeUndefined();
+  });
+
+  it.skipIf(!existsSync("/proc/self"))("is told for a folder that cannot be made where it is asked for (under /proc), instead of trying forever", async () => {
+    const dataDir = "/proc/congdoan-store/data";
+    const run = await runCliHere({ DATA_DIR: dataDir }, "units");
+    expect(run.code).toBe(1);
+    const t = tFor("vi");
+    const reason = t("db.data_dir_reason.cannot_create", { ns: "cli" });
+    expect(run.stderr.trim()).toBe(t("db.data_dir_unusable", { ns: "cli", dir: dataDir, path: "/proc/congdoan-store", reason }));
   });
 
   it("`npm start` says in the operator's language that DATA_DIR cannot be used, without a stack trace, and exits 1", async () => {

@@ -12,6 +12,8 @@ const REASONS: Record<string, string> = {
   EPERM: "no_permission",
   EROFS: "read_only",
   ENOSPC: "disk_full",
+  // Its parent exists, yet the folder cannot be made there (a virtual file system such as /proc).
+  ENOENT: "cannot_create",
 };
 
 /** The operator's message for an error opening the store in `dataDir`, or undefined when it is not theirs to fix. */

@@ -2,15 +2,35 @@
 // only. Modes are set explicitly rather than left to the umask: a permissive umask (0000 in some containers and
 // service managers) made the store's write-ahead log, with applicants' phones in it, readable by every local user.
 import { chmod, lstat, mkdir, open, readdir } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 export const PRIVATE_FILE_MODE = 0o600;
 export const PRIVATE_DIR_MODE = 0o700;
 
 /** Creates the folder (and missing parents) if needed and makes it owner-only, also when it already existed. */
 export async function privateDir(path: string): Promise<void> {
-  await mkdir(path, { recursive: true, mode: PRIVATE_DIR_MODE });
+  await makeDirs(path, PRIVATE_DIR_MODE);
   await chmod(path, PRIVATE_DIR_MODE);
+}
+
+/**
+ * `mkdir -p`, one level at a time. Node's own recursive mkdir never returns where the kernel refuses a new folder with
+ * ENOENT under a parent that exists (anywhere under /proc): it tries the parent and the folder again, forever.
+ */
+async function makeDirs(path: string, mode: number): Promise<void> {
+  try {
+    await mkdir(path, { mode });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST" && (await lstat(path).then((s) => s.isDirectory() || s.isSymbolicLink(), () => false))) return;
+    const parent = dirname(path);
+    if (code !== "ENOENT" || parent === path) throw error;
+    await makeDirs(parent, mode);
+    // Refused again with the parent in place: the error says so.
+    await mkdir(path, { mode }).catch((again: NodeJS.ErrnoException) => {
+      if (again.code !== "EEXIST") throw again;
+    });
+  }
 }
 
 /**
