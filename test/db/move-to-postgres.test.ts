@@ -11,11 +11,11 @@ import { maskPassword, withoutPassword } from "../../src/db/move-to-postgres.ts"
 import { tFor } from "../../src/i18n/i18n.ts";
 import { Prisma } from "../../src/generated/prisma/client.ts";
 import { decideApplication } from "../../src/membership/applications.ts";
-import { adminQuery as admin, createTestDataDir, ENGINE } from "../support/database.ts";
+import { createTestDataDir, ENGINE } from "../support/database.ts";
 import { runCliHere as cli } from "../support/cli-files.ts";
 import { fileApplication, grant, loadDemo } from "../support/fixtures.ts";
 import { patternOf } from "../support/locale-texts.ts";
-import { adminUrl, databaseUrl } from "../support/pg-urls.ts";
+import { adminQuery as admin, adminUrl, databaseUrl } from "../support/pg-urls.ts";
 
 const vi = tFor("vi");
 

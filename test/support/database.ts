@@ -4,12 +4,11 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { inject } from "vitest";
 import { PrismaClient } from "../../src/generated/prisma/client.ts";
 import { openDatabase, prismaClientOptions, type Database } from "../../src/db/database.ts";
-import { adminUrl, databaseUrl } from "./pg-urls.ts";
+import { adminQuery, databaseUrl } from "./pg-urls.ts";
 import { giveBackPglite, takePglite } from "./pglite-spares.ts";
 import { TcpProxy, throughProxy } from "./tcp-proxy.ts";
 
@@ -65,16 +64,6 @@ export async function createTestDataDir(prefix: string): Promise<string> {
   return dataDir;
 }
 
-/** Runs SQL as the server's administrator (creating and dropping test databases). */
-export async function adminQuery(sql: string) {
-  const client = new pg.Client({ connectionString: adminUrl() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 /**
  * A fresh test database (PostgreSQL only) that the app reaches through a proxy: hand it to `startHarness({ db })`

@@ -6,10 +6,9 @@
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { runOffThread } from "../../src/shared/off-thread.ts";
-import { adminUrl } from "./pg-urls.ts";
+import { adminQuery } from "./pg-urls.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -39,10 +38,13 @@ interface Templates {
 const KEY = Symbol.for("congdoan.test.templates");
 function templates(): Templates {
   const shared = globalThis as { [KEY]?: Templates };
-  return (shared[KEY] ??= {
-    pgliteDump: onWorker<string>("makePgliteDump", join(tmpdir(), `congdoan-pglite-template-${process.pid}.tar`)),
-    postgres: process.env.TEST_DATABASE_URL ? makePostgresTemplate(`cd_template_${process.pid}`) : undefined,
-  });
+  if (!shared[KEY]) {
+    const postgres = process.env.TEST_DATABASE_URL ? makePostgresTemplate(`cd_template_${process.pid}`) : undefined;
+    // Awaited by the PostgreSQL project only: a run of the PGlite project alone goes on without the server.
+    postgres?.catch(() => undefined);
+    shared[KEY] = { pgliteDump: onWorker<string>("makePgliteDump", join(tmpdir(), `congdoan-pglite-template-${process.pid}.tar`)), postgres };
+  }
+  return shared[KEY];
 }
 
 async function makePostgresTemplate(name: string): Promise<string> {
@@ -50,16 +52,6 @@ async function makePostgresTemplate(name: string): Promise<string> {
   await adminQuery(`CREATE DATABASE ${name}`);
   await onWorker("migratePostgres", name);
   return name;
-}
-
-async function adminQuery(sql: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: adminUrl() });
-  await admin.connect();
-  try {
-    await admin.query(sql);
-  } finally {
-    await admin.end();
-  }
 }
 
 export default async function setup(project: TestProject) {
