@@ -67,7 +67,7 @@ export function spreadsheetImportConversation<E, R extends ImportCounts<E>>(deps
     await io.say(text("askFile"));
 
     for (;;) {
-      const document = await io.document(text("notDocument"));
+      const document = await io.document(text("notDocument"), text("askFile"));
       if (document.size > MAX_FILE_BYTES) {
         await io.say(text("tooLarge"));
         continue;

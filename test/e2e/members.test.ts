@@ -194,7 +194,7 @@ describe("member records in chat", () => {
     const count = () => prisma().member.count({ where: { unitId: unitId("LC-DK-XDGT") } });
 
     await chair.answer("/import_members", vi("members.import.ask_file", { unit, maxMb: 5 }));
-    await chair.answer("hello", vi("members.import.file_expected"));
+    await chair.answer("hello", `${vi("members.import.file_expected")}\n\n${vi("members.import.ask_file", { unit, maxMb: 5 })}`);
     h.fake.sendDocument(chairUser, { file_name: "doan-vien.xlsx", mime_type: XLSX_MIME, content: bad });
     const problems = await chair.expect(vi("members.import.problems_title", { count: 1 }));
     expect(problems.text).toContain(vi("members.import.problem_line", { line: 3, problems: vi("members.import.errors.birth_invalid", { value: "30/02/1992" }) }));

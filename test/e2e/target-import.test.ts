@@ -43,7 +43,7 @@ describe("/import_targets", () => {
     const officer = new Chat(h.fake, OFFICER);
     await officer.answer("/import_targets", vi("targets.importChat.askFile"));
     h.fake.sendSticker(OFFICER);
-    await officer.expect(vi("targets.importChat.notDocument"));
+    await officer.expect(`${vi("targets.importChat.notDocument")}\n\n${vi("targets.importChat.askFile")}`);
 
     send(OFFICER, "chi-tieu.csv", csv(`LC-DK;Thực tăng đoàn viên;${y};;100`, `LC-DK-CSLC;thuc tang;${y};;12x`, `LC-XX;Thực tăng đoàn viên;${y};;10`));
     const errors = await officer.expect(vi("targets.import.failed", { fileName: "chi-tieu.csv", count: 2 }));

@@ -49,7 +49,8 @@ describe("units import and export in chat", () => {
       { code: "LC-DK-CSLC", name: "Công đoàn Công ty Cổ phần Cao su Lai Châu (đổi tên)", type: "CĐCS", parentCode: "LC-DK", workerCount: 1164, memberCount: 1027, baselineDate: null, foundedOn: null, closedAt: null },
     ]);
     await chat.answer("/import_units", vi("units.chat.askFile"));
-    await chat.answer("xin chào", vi("units.chat.notDocument"));
+    // A text is told what to send, and asked again.
+    await chat.answer("xin chào", `${vi("units.chat.notDocument")}\n\n${vi("units.chat.askFile")}`);
     h.fake.sendDocument(admin, { file_name: "don-vi.xlsx", mime_type: XLSX_MIME, content: file });
     await chat.expect(vi("units.chat.preview", { fileName: "don-vi.xlsx", created: 2, updated: 1, unchanged: 0 }));
     expect(await h.db.prisma.unit.findUnique({ where: { code: "LC-NEW-CS" } })).toBeNull();

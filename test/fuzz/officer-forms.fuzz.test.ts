@@ -1,7 +1,8 @@
 // The prompts of the forms chairs and officers fill in, fuzzed with hostile texts (prompt-fuzzer.ts): the weekly
 // report, setting a target, rejecting an application (the reason), recording a member leaving, a broadcast and the
 // edit of a scheduled one, an invite, a poster, an officer finding a union's members, a worker correcting their
-// application, and a chair refusing a member's erasure or correction request (the reason). A fuzzed text the form
+// application, a chair refusing a member's erasure or correction request (the reason), and the three spreadsheet
+// imports (members, units, targets), whose prompt waits for a file. A fuzzed text the form
 // accepts as a reason or as an edited broadcast's text is stored as such, as a chair's or an officer's would be;
 // nothing else fuzzed is stored: a typed "1" may confirm a broadcast or a leave, which then holds the script's answers.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -211,6 +212,21 @@ describe("officers' form prompts under hostile text", { timeout: 300_000 }, () =
     steps: reasonSteps(() => `cor:r:${ids.requestId}`, vi("corrections.decide.reason_ask"), "Số điện thoại chưa xác minh"),
   };
   /** Each form, and its first step after which a prompt waits ("/help" only shows a message to tap on). */
+  /**
+   * A spreadsheet import waits for a file: whatever text comes, the person is told to send the file, and asked again.
+   * The fuzzer never plays a script's last step; here it names what a file would bring (its preview).
+   */
+  const spreadsheetImport = (form: FormScript["form"], role: "CHAIR" | "OFFICER", unit: string, command: string, ask: string | RegExp, preview: string): FormScript => ({
+    form,
+    newPerson: () => person(role, unit),
+    steps: [
+      { act: text(command), reply: ask },
+      { act: (chat) => chat.fake.sendDocument(chat.user, { file_name: "ds.csv", mime_type: "text/csv", content: Buffer.from("Mã đơn vị\n") }), reply: patternOf(preview) },
+    ],
+  });
+  const importMembers = spreadsheetImport("members-import", "CHAIR", "LC-DK-CSLC", "/import_members", patternOf("members.import.ask_file"), "members.import.preview");
+  const importUnits = spreadsheetImport("units-import", "OFFICER", "LC-DK", "/import_units", vi("units.chat.askFile"), "units.chat.preview");
+  const importTargets = spreadsheetImport("targets-import", "OFFICER", "LC-DK", "/import_targets", vi("targets.importChat.askFile"), "targets.importChat.preview");
   const FORMS: [string, FormScript, number][] = [
     ["weekly report", report, 0],
     ["set a target", setTarget, 0],
@@ -224,6 +240,9 @@ describe("officers' form prompts under hostile text", { timeout: 300_000 }, () =
     ["a worker's correction", correct, 0],
     ["refuse an erasure request", refuseErasure, 1],
     ["refuse a correction request", refuseCorrection, 1],
+    ["import a member roll", importMembers, 0],
+    ["import units", importUnits, 0],
+    ["import targets", importTargets, 0],
   ];
 
   beforeAll(async () => {

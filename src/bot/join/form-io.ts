@@ -137,8 +137,8 @@ export class FormIO {
     }
   }
 
-  /** Waits for a file; anything else gets `notDocument` (already translated) and another wait. */
-  async document(notDocument: string): Promise<SentDocument> {
+  /** Waits for a file; anything else gets `notDocument` and the `question` again (both translated), and another wait. */
+  async document(notDocument: string, question: string): Promise<SentDocument> {
     for (;;) {
       const ctx = await this.next();
       if (ctx.callbackQuery) {
@@ -147,7 +147,7 @@ export class FormIO {
       }
       const document = ctx.message?.document;
       if (document) return { fileId: document.file_id, fileName: document.file_name ?? "", size: document.file_size ?? 0 };
-      await ctx.reply(notDocument);
+      await ctx.reply(`${notDocument}\n\n${question}`);
     }
   }
 

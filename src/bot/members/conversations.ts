@@ -239,10 +239,11 @@ export function createImportConversation(deps: Deps) {
       await io.say(t("members.import.refused.forbidden"));
       return;
     }
-    await io.say(t("members.import.ask_file", { unit: unit.name, maxMb: MAX_MB }));
+    const askFile = t("members.import.ask_file", { unit: unit.name, maxMb: MAX_MB });
+    await io.say(askFile);
 
     for (;;) {
-      const document = await io.document(io.t("members.import.file_expected"));
+      const document = await io.document(io.t("members.import.file_expected"), askFile);
       if (document.size > MAX_FILE_BYTES) {
         await io.say(t("members.import.too_large", { maxMb: MAX_MB }));
         continue;
