@@ -170,8 +170,14 @@ interface ZipEntry {
   unzippedSize: number;
 }
 
-/** The entries of a zip's central directory and where that directory starts; undefined when unreadable or ZIP64. */
-function zipDirectory(buf: Buffer): { entries: ZipEntry[]; start: number } | undefined {
+/** A zip's central directory: its entries, and where it starts (after the last local record). */
+interface ZipDirectory {
+  entries: ZipEntry[];
+  start: number;
+}
+
+/** The zip's central directory; undefined when unreadable or ZIP64. */
+function zipDirectory(buf: Buffer): ZipDirectory | undefined {
   const from = Math.max(0, buf.length - 65_557);
   let eocd = -1;
   for (let i = buf.length - 22; i >= from; i--) {
@@ -208,7 +214,7 @@ const READ_BEFORE_SHEETS = ["xl/_rels/workbook.xml.rels", "xl/workbook.xml", "xl
  * the sheets in memory. The central directory is left as it was, with offsets that no longer match: the streaming
  * reader never reads it, and nothing else gets these bytes.
  */
-function inStreamingOrder(buf: Buffer, directory: { entries: ZipEntry[]; start: number }): Buffer | undefined {
+function inStreamingOrder(buf: Buffer, directory: ZipDirectory): Buffer | undefined {
   const byOffset = [...directory.entries].sort((a, b) => a.offset - b.offset);
   const records = new Map<string, Buffer>();
   for (const [i, entry] of byOffset.entries()) {

@@ -211,7 +211,6 @@ describe("officers' form prompts under hostile text", { timeout: 300_000 }, () =
       }),
     steps: reasonSteps(() => `cor:r:${ids.requestId}`, vi("corrections.decide.reason_ask"), "Số điện thoại chưa xác minh"),
   };
-  /** Each form, and its first step after which a prompt waits ("/help" only shows a message to tap on). */
   /**
    * A spreadsheet import waits for a file: whatever text comes, the person is told to send the file, and asked again.
    * The fuzzer never plays a script's last step; here it names what a file would bring (its preview).
@@ -227,6 +226,7 @@ describe("officers' form prompts under hostile text", { timeout: 300_000 }, () =
   const importMembers = spreadsheetImport("members-import", "CHAIR", "LC-DK-CSLC", "/import_members", patternOf("members.import.ask_file"), "members.import.preview");
   const importUnits = spreadsheetImport("units-import", "OFFICER", "LC-DK", "/import_units", vi("units.chat.askFile"), "units.chat.preview");
   const importTargets = spreadsheetImport("targets-import", "OFFICER", "LC-DK", "/import_targets", vi("targets.importChat.askFile"), "targets.importChat.preview");
+  /** Each form, and its first step after which a prompt waits ("/help" only shows a message to tap on). */
   const FORMS: [string, FormScript, number][] = [
     ["weekly report", report, 0],
     ["set a target", setTarget, 0],

@@ -108,7 +108,9 @@ describe("reading leaves nothing on disk", () => {
       expect((await errorOf(readSheet(tooMany, "doan-vien.xlsx", { a: ["Mã"], b: ["Tên"] }))).key).toBe("spreadsheet.errors.tooManyRows");
       expect(await readdir(scratch)).toEqual([]);
     } finally {
-      process.env.TMPDIR = before;
+      // Assigning undefined would set the text "undefined".
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
       await rm(scratch, { recursive: true, force: true });
     }
   });

@@ -64,7 +64,6 @@ export async function createTestDataDir(prefix: string): Promise<string> {
   return dataDir;
 }
 
-
 /**
  * A fresh test database (PostgreSQL only) that the app reaches through a proxy: hand it to `startHarness({ db })`
  * and cut the proxy for an outage. Destroying it closes the proxied connections, the proxy and the database.
